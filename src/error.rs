@@ -1,0 +1,101 @@
+//! Errors of the safe API and the status codes the C API maps them to.
+
+use thiserror::Error;
+
+/// Every way a venc call can fail. The message is what the C API's `enc_last_error` returns.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// An argument is out of range or malformed; the text says what was expected.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The handle is NULL, was never valid, or has been closed.
+    #[error("{0}")]
+    BadHandle(String),
+    /// The call is not allowed in the channel's present state (e.g. send after flush).
+    #[error("{0}")]
+    WrongState(String),
+    /// A valid request venc does not implement (e.g. H.264).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The requested channel number is taken, or all channels are in use.
+    #[error("{0}")]
+    Busy(String),
+    /// An allocation failed.
+    #[error("{0}")]
+    OutOfMemory(String),
+    /// A bug: a panic caught at the boundary. The channel is marked failed.
+    #[error("{0}")]
+    Internal(String),
+    /// The caller's buffer cannot hold the packet; `needed` bytes are required. Nothing was lost.
+    #[error("buffer holds {capacity} bytes, the packet needs {needed}")]
+    BufferTooSmall { needed: usize, capacity: usize },
+}
+
+impl Error {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Error::InvalidArgument(msg.into())
+    }
+    pub fn status(&self) -> Status {
+        match self {
+            Error::InvalidArgument(_) => Status::ERR_INVALID_ARG,
+            Error::BadHandle(_) => Status::ERR_BAD_HANDLE,
+            Error::WrongState(_) => Status::ERR_WRONG_STATE,
+            Error::Unsupported(_) => Status::ERR_UNSUPPORTED,
+            Error::Busy(_) => Status::ERR_BUSY,
+            Error::OutOfMemory(_) => Status::ERR_NO_MEMORY,
+            Error::Internal(_) => Status::ERR_INTERNAL,
+            Error::BufferTooSmall { .. } => Status::ERR_BUFFER_TOO_SMALL,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A status code as C sees it: an integer newtype, never a Rust enum, because a C caller can hand
+/// back any integer (to `enc_strerror`, say) and that must not be undefined behaviour.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Status(pub i32);
+
+#[allow(non_upper_case_globals)]
+impl Status {
+    /// Success.
+    pub const OK: Status = Status(0);
+    /// Nothing yet: the queue is full (send) or no packet is ready (get) within the timeout.
+    pub const AGAIN: Status = Status(1);
+    /// End of stream: the channel was flushed and every packet has been returned.
+    pub const EOF: Status = Status(2);
+    /// An argument is NULL, out of range or malformed.
+    pub const ERR_INVALID_ARG: Status = Status(-1);
+    /// The handle is NULL, unknown, or closed.
+    pub const ERR_BAD_HANDLE: Status = Status(-2);
+    /// Not allowed in the channel's present state (send after flush, use of a failed channel).
+    pub const ERR_WRONG_STATE: Status = Status(-3);
+    /// Valid but not implemented (H.264).
+    pub const ERR_UNSUPPORTED: Status = Status(-4);
+    /// The requested channel is in use, or all 32 are.
+    pub const ERR_BUSY: Status = Status(-5);
+    /// Out of memory.
+    pub const ERR_NO_MEMORY: Status = Status(-6);
+    /// Internal error: a panic was caught; the channel is marked failed.
+    pub const ERR_INTERNAL: Status = Status(-7);
+    /// The caller's buffer is too small; the size needed was reported and the packet kept.
+    pub const ERR_BUFFER_TOO_SMALL: Status = Status(-8);
+
+    pub fn describe(self) -> &'static str {
+        match self.0 {
+            0 => "success",
+            1 => "try again: queue full or no packet ready within the timeout",
+            2 => "end of stream: all packets have been returned",
+            -1 => "invalid argument",
+            -2 => "bad handle: NULL, unknown or already closed",
+            -3 => "wrong state for this call",
+            -4 => "unsupported",
+            -5 => "channel busy: the requested channel is open, or all channels are in use",
+            -6 => "out of memory",
+            -7 => "internal error (a bug in venc was caught; the channel is failed)",
+            -8 => "buffer too small: the needed size was returned and the packet kept",
+            _ => "unknown status code",
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! venc: a memory-safe H.265 and MJPEG encoder for NV12 camera frames.
+//!
+//! Data flow: NV12 frame -> channel (queue, worker) -> codec (`hevc/` or `mjpeg/`) -> packet.
+//! The safe Rust API is [`api`]; the C ABI (`capi`) is a thin translation of it.
+
+pub mod codec;
+pub mod config;
+pub mod error;
+pub mod frame;
+pub mod mjpeg;
+
+pub use config::{CodecId, EncoderConfig, RcMode};
+pub use error::{Error, Result, Status};
+pub use frame::{FrameRef, Picture, Recon};
