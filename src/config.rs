@@ -167,7 +167,9 @@ impl EncoderConfig {
         check_dims(self.width, self.height)?;
         let rng = |name: &str, v: u32, lo: u32, hi: u32| -> Result<()> {
             if v < lo || v > hi {
-                Err(Error::invalid(format!("{name} is {v}, expected {lo}..={hi}")))
+                Err(Error::invalid(format!(
+                    "{name} is {v}, expected {lo}..={hi}"
+                )))
             } else {
                 Ok(())
             }

@@ -113,7 +113,8 @@ impl Picture {
             self.y.copy_from_slice(&f.y[..w * h]);
         } else {
             for r in 0..h {
-                self.y[r * w..(r + 1) * w].copy_from_slice(&f.y[r * f.y_stride..r * f.y_stride + w]);
+                self.y[r * w..(r + 1) * w]
+                    .copy_from_slice(&f.y[r * f.y_stride..r * f.y_stride + w]);
             }
         }
         if f.uv_stride == w {

@@ -3,12 +3,16 @@
 //! Data flow: NV12 frame -> channel (queue, worker) -> codec (`hevc/` or `mjpeg/`) -> packet.
 //! The safe Rust API is [`api`]; the C ABI (`capi`) is a thin translation of it.
 
+pub mod api;
+pub mod capi;
+pub mod channel;
 pub mod codec;
 pub mod config;
 pub mod error;
 pub mod frame;
 pub mod mjpeg;
 
+pub use api::{Encoder, Packet, Poll, Stats};
 pub use config::{CodecId, EncoderConfig, RcMode};
 pub use error::{Error, Result, Status};
 pub use frame::{FrameRef, Picture, Recon};

@@ -1,0 +1,514 @@
+//! One encoding channel: a bounded input queue, a worker thread that owns the codec, and an
+//! output queue, all behind one `parking_lot` mutex with condition variables.
+//!
+//! `send` returns once the frame is copied into the queue; the worker encodes; `get` waits for
+//! the packet — the shape of the board's hardware encoder.
+
+pub mod registry;
+
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+
+use crate::codec::{Codec, FrameIn, FrameType};
+use crate::config::EncoderConfig;
+use crate::error::{Error, Result};
+use crate::frame::{FrameRef, Picture, Recon};
+
+/// One encoded picture as the caller receives it.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    /// One whole JPEG or one H.265 access unit.
+    pub data: Vec<u8>,
+    pub pts: i64,
+    /// 0-based index of the picture in the stream.
+    pub frame_num: u64,
+    pub frame_type: FrameType,
+    /// H.265 QP or MJPEG quality used.
+    pub qp: i32,
+    pub psnr: Option<[f64; 3]>,
+    pub recon: Option<Recon>,
+}
+
+impl Packet {
+    pub fn is_keyframe(&self) -> bool {
+        self.frame_type == FrameType::Idr
+    }
+}
+
+/// Running statistics of a channel.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub frames_in: u64,
+    pub frames_out: u64,
+    pub bytes_out: u64,
+    pub keyframes: u64,
+    /// Mean bitrate of the packets out so far, at the configured frame rate.
+    pub kbps: f64,
+    pub target_kbps: u32,
+    pub last_qp: i32,
+    pub last_psnr: Option<[f64; 3]>,
+    pub mean_psnr: Option<[f64; 3]>,
+    /// Rate-control remark from the codec (e.g. target unreachable).
+    pub rc_note: Option<String>,
+    psnr_sum: [f64; 3],
+    psnr_count: u64,
+}
+
+/// Result of a call that may have nothing to do yet.
+#[derive(Debug)]
+pub enum Poll<T> {
+    Ready(T),
+    /// Timed out: queue full (send) or no packet yet (get).
+    Again,
+    /// End of stream: flushed and drained.
+    Eof,
+}
+
+enum Job {
+    Frame {
+        pic: Picture,
+        pts: i64,
+        frame_num: u64,
+        force_key: bool,
+    },
+    Flush,
+}
+
+#[derive(Default)]
+struct State {
+    input: VecDeque<Job>,
+    /// Input slots reserved by senders copying a frame outside the lock.
+    reserved: usize,
+    output: VecDeque<Packet>,
+    /// End of stream was sent: no more frames accepted.
+    flushing: bool,
+    /// The worker has passed the flush marker: once `output` is empty, get says EOF.
+    eos_reached: bool,
+    closed: bool,
+    failed: Option<Error>,
+    force_key_pending: bool,
+    pending_bitrate: Option<u32>,
+    next_frame_num: u64,
+    pool: Vec<Picture>,
+    stats: Stats,
+    last_error: Option<String>,
+    headers: Vec<u8>,
+    max_packet: usize,
+    /// Test hook: the worker panics on the next frame (exercises the panic path).
+    inject_panic: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Senders wait here for input space.
+    cv_space: Condvar,
+    /// The worker waits here for input (and for output space).
+    cv_work: Condvar,
+    /// Getters wait here for packets.
+    cv_out: Condvar,
+}
+
+pub struct Channel {
+    pub(crate) number: usize,
+    cfg: EncoderConfig,
+    shared: Arc<Shared>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Output packets kept before the worker waits for the caller (the board keeps 5–7).
+fn output_depth(cfg: &EncoderConfig) -> usize {
+    cfg.queue_depth as usize + 2
+}
+
+impl Channel {
+    /// Builds the codec and starts the worker. `number` is the channel's slot.
+    pub(crate) fn start(cfg: EncoderConfig, number: usize) -> Result<Arc<Channel>> {
+        let codec = crate::codec::create(&cfg)?;
+        let state = State {
+            headers: codec.headers(),
+            max_packet: codec.max_packet_size(),
+            stats: Stats {
+                target_kbps: cfg.bitrate_kbps,
+                ..Stats::default()
+            },
+            ..State::default()
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            cv_space: Condvar::new(),
+            cv_work: Condvar::new(),
+            cv_out: Condvar::new(),
+        });
+        let w_shared = shared.clone();
+        let w_cfg = cfg.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("venc-ch{number}"))
+            .spawn(move || worker(w_shared, w_cfg, codec))
+            .map_err(|e| {
+                Error::OutOfMemory(format!("cannot start the channel's worker thread: {e}"))
+            })?;
+        Ok(Arc::new(Channel {
+            number,
+            cfg,
+            shared,
+            worker: Mutex::new(Some(handle)),
+        }))
+    }
+
+    pub fn config(&self) -> &EncoderConfig {
+        &self.cfg
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock()
+    }
+
+    /// Fails if the channel cannot take calls any more.
+    fn usable(st: &State) -> Result<()> {
+        if st.closed {
+            return Err(Error::BadHandle("the channel was closed".into()));
+        }
+        if let Some(e) = &st.failed {
+            // The original error (Internal for a caught panic), on every later call.
+            return Err(e.clone());
+        }
+        Ok(())
+    }
+
+    /// Queues a copy of `frame`. Waits up to `timeout_ms` (-1 forever, 0 poll) for space.
+    pub fn send(&self, frame: &FrameRef<'_>, pts: i64, timeout_ms: i32) -> Result<Poll<()>> {
+        if frame.width != self.cfg.width || frame.height != self.cfg.height {
+            return Err(Error::invalid(format!(
+                "frame is {}x{}, the channel was opened for {}x{}",
+                frame.width, frame.height, self.cfg.width, self.cfg.height
+            )));
+        }
+        frame.check()?;
+        let deadline = deadline(timeout_ms);
+        let depth = self.cfg.queue_depth as usize;
+        let mut st = self.lock();
+        loop {
+            Self::usable(&st)?;
+            if st.flushing {
+                return Err(Error::WrongState(
+                    "end of stream was already sent: no frames are accepted after a flush".into(),
+                ));
+            }
+            if st.input.len() + st.reserved < depth {
+                break;
+            }
+            if !wait(&self.shared.cv_space, &mut st, deadline) {
+                return Ok(Poll::Again);
+            }
+        }
+        st.reserved += 1;
+        let mut pic = st.pool.pop().unwrap_or_default();
+        drop(st);
+        // Copy outside the lock: a 4K frame takes milliseconds and getters must not stall.
+        pic.copy_from(frame);
+        let mut st = self.lock();
+        st.reserved -= 1;
+        if let Err(e) = Self::usable(&st) {
+            return Err(e);
+        }
+        let force_key = std::mem::take(&mut st.force_key_pending);
+        let frame_num = st.next_frame_num;
+        st.next_frame_num += 1;
+        st.stats.frames_in += 1;
+        st.input.push_back(Job::Frame {
+            pic,
+            pts,
+            frame_num,
+            force_key,
+        });
+        drop(st);
+        self.shared.cv_work.notify_one();
+        Ok(Poll::Ready(()))
+    }
+
+    /// Marks end of stream: frames already queued are encoded, then `get` returns EOF.
+    /// A second flush is a no-op.
+    pub fn flush(&self) -> Result<()> {
+        let mut st = self.lock();
+        Self::usable(&st)?;
+        if !st.flushing {
+            st.flushing = true;
+            st.input.push_back(Job::Flush);
+            drop(st);
+            self.shared.cv_work.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Takes the next packet if `accept` agrees (it sees the packet first, e.g. to check a
+    /// caller's buffer size; when it refuses, the packet stays queued and its error returns).
+    pub fn get_with<T>(
+        &self,
+        timeout_ms: i32,
+        accept: impl FnOnce(&Packet) -> Result<T>,
+    ) -> Result<Poll<(Packet, T)>> {
+        let deadline = deadline(timeout_ms);
+        let mut st = self.lock();
+        loop {
+            if st.closed {
+                return Err(Error::BadHandle("the channel was closed".into()));
+            }
+            if let Some(p) = st.output.front() {
+                let t = accept(p)?;
+                let p = st.output.pop_front().expect("front exists");
+                drop(st);
+                self.shared.cv_work.notify_one();
+                return Ok(Poll::Ready((p, t)));
+            }
+            Self::usable(&st)?;
+            if st.eos_reached {
+                return Ok(Poll::Eof);
+            }
+            if !wait(&self.shared.cv_out, &mut st, deadline) {
+                return Ok(Poll::Again);
+            }
+        }
+    }
+
+    pub fn get(&self, timeout_ms: i32) -> Result<Poll<Packet>> {
+        Ok(match self.get_with(timeout_ms, |_| Ok(()))? {
+            Poll::Ready((p, ())) => Poll::Ready(p),
+            Poll::Again => Poll::Again,
+            Poll::Eof => Poll::Eof,
+        })
+    }
+
+    /// The next frame sent after this call is coded as a keyframe.
+    pub fn request_keyframe(&self) -> Result<()> {
+        let mut st = self.lock();
+        Self::usable(&st)?;
+        st.force_key_pending = true;
+        Ok(())
+    }
+
+    /// Changes the target bitrate from the next frame the worker starts.
+    pub fn set_bitrate(&self, kbps: u32) -> Result<()> {
+        if !(1..=1_000_000).contains(&kbps) {
+            return Err(Error::invalid(format!(
+                "bitrate is {kbps} kbps, expected 1..=1000000"
+            )));
+        }
+        let mut st = self.lock();
+        Self::usable(&st)?;
+        st.pending_bitrate = Some(kbps);
+        st.stats.target_kbps = kbps;
+        Ok(())
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let st = self.lock();
+        if st.closed {
+            return Err(Error::BadHandle("the channel was closed".into()));
+        }
+        Ok(st.stats.clone())
+    }
+
+    /// Parameter sets (H.265) or an empty vector (MJPEG).
+    pub fn headers(&self) -> Vec<u8> {
+        self.lock().headers.clone()
+    }
+
+    /// Largest packet this channel can produce.
+    pub fn max_packet_size(&self) -> usize {
+        self.lock().max_packet
+    }
+
+    pub fn set_last_error(&self, msg: String) {
+        self.lock().last_error = Some(msg);
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.lock().last_error.clone()
+    }
+
+    /// Marks the channel failed (a panic was caught at the C boundary).
+    pub fn mark_failed(&self, e: Error) {
+        self.lock().failed.get_or_insert(e);
+        self.shared.cv_out.notify_all();
+        self.shared.cv_space.notify_all();
+        self.shared.cv_work.notify_all();
+    }
+
+    /// Test hook: the codec call for the next frame panics inside the worker.
+    #[doc(hidden)]
+    pub fn inject_panic(&self) {
+        self.lock().inject_panic = true;
+    }
+
+    /// Stops the channel: wakes every waiter (they get "closed"), discards frames not yet
+    /// encoded and packets not yet read, joins the worker. Idempotent.
+    pub fn close(&self) {
+        {
+            let mut st = self.lock();
+            st.closed = true;
+            st.input.clear();
+            st.output.clear();
+        }
+        self.shared.cv_work.notify_all();
+        self.shared.cv_space.notify_all();
+        self.shared.cv_out.notify_all();
+        let handle = self.worker.lock().take();
+        if let Some(h) = handle {
+            // The worker catches codec panics itself, so join only fails on a bug in this file.
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn deadline(timeout_ms: i32) -> Option<Instant> {
+    if timeout_ms < 0 {
+        None
+    } else {
+        Some(Instant::now() + Duration::from_millis(timeout_ms as u64))
+    }
+}
+
+/// Waits on `cv` until notified or the deadline; false when the deadline has passed.
+fn wait(cv: &Condvar, st: &mut MutexGuard<'_, State>, deadline: Option<Instant>) -> bool {
+    match deadline {
+        None => {
+            cv.wait(st);
+            true
+        }
+        Some(d) => {
+            if Instant::now() >= d {
+                return false;
+            }
+            cv.wait_until(st, d);
+            true
+        }
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".into()
+    }
+}
+
+fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
+    let out_depth = output_depth(&cfg);
+    let frame_secs = cfg.frame_duration();
+    loop {
+        let mut st = shared.state.lock();
+        let (job, bitrate, inject) = loop {
+            if st.closed || st.failed.is_some() {
+                return;
+            }
+            if !st.input.is_empty() && st.output.len() < out_depth {
+                let job = st.input.pop_front().expect("not empty");
+                break (
+                    job,
+                    st.pending_bitrate.take(),
+                    std::mem::take(&mut st.inject_panic),
+                );
+            }
+            shared.cv_work.wait(&mut st);
+        };
+        drop(st);
+        shared.cv_space.notify_one();
+
+        let (pic, pts, frame_num, force_key) = match job {
+            Job::Flush => {
+                shared.state.lock().eos_reached = true;
+                shared.cv_out.notify_all();
+                continue;
+            }
+            Job::Frame {
+                pic,
+                pts,
+                frame_num,
+                force_key,
+            } => (pic, pts, frame_num, force_key),
+        };
+
+        let result = catch_unwind(AssertUnwindSafe(|| -> Result<_> {
+            if let Some(kbps) = bitrate {
+                codec.set_bitrate(kbps)?;
+            }
+            if inject {
+                panic!("injected test panic");
+            }
+            let out = codec.encode(&FrameIn {
+                pic: &pic,
+                frame_num,
+                force_keyframe: force_key,
+            })?;
+            Ok((out, codec.rc_note()))
+        }));
+
+        let mut st = shared.state.lock();
+        st.pool.push(pic);
+        match result {
+            Ok(Ok((out, note))) => {
+                let s = &mut st.stats;
+                s.frames_out += 1;
+                s.bytes_out += out.data.len() as u64;
+                s.kbps = s.bytes_out as f64 * 8.0 / (s.frames_out as f64 * frame_secs) / 1000.0;
+                s.last_qp = out.qp;
+                s.rc_note = note;
+                if out.is_keyframe() {
+                    s.keyframes += 1;
+                }
+                if let Some(p) = out.psnr {
+                    s.last_psnr = Some(p);
+                    s.psnr_count += 1;
+                    for i in 0..3 {
+                        s.psnr_sum[i] += p[i];
+                    }
+                    let n = s.psnr_count as f64;
+                    s.mean_psnr = Some([s.psnr_sum[0] / n, s.psnr_sum[1] / n, s.psnr_sum[2] / n]);
+                }
+                let recon = if cfg.has_flag(crate::config::flags::RECON) {
+                    out.recon
+                } else {
+                    None
+                };
+                st.output.push_back(Packet {
+                    data: out.data,
+                    pts,
+                    frame_num,
+                    frame_type: out.frame_type.unwrap_or(FrameType::Idr),
+                    qp: out.qp,
+                    psnr: out.psnr,
+                    recon,
+                });
+            }
+            Ok(Err(e)) => {
+                st.last_error = Some(e.to_string());
+                st.failed = Some(e);
+            }
+            Err(p) => {
+                let e = Error::Internal(format!(
+                    "the codec panicked on frame {frame_num}: {}",
+                    panic_message(&*p)
+                ));
+                st.last_error = Some(e.to_string());
+                st.failed = Some(e);
+            }
+        }
+        drop(st);
+        shared.cv_out.notify_all();
+        shared.cv_space.notify_all();
+    }
+}
