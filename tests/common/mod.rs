@@ -1,0 +1,150 @@
+//! Shared helpers for the integration tests: test content, tools, temp dirs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where tests/setup.sh put the real test content.
+pub fn content_dir() -> PathBuf {
+    std::env::var_os("VENC_CONTENT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/content"))
+}
+
+/// Reads a content file; a missing file fails the test with the fix.
+pub fn content(rel: &str) -> Vec<u8> {
+    let p = content_dir().join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "test content {} is missing ({e}): run tests/setup.sh (or tests/run-all.sh) first",
+            p.display()
+        )
+    })
+}
+
+/// A photo as tightly packed NV12, cropped (or edge-padded) to `w`x`h`.
+pub fn photo_nv12(name: &str, src_w: usize, src_h: usize, w: usize, h: usize) -> Vec<u8> {
+    let d = content(&format!("photos/{name}_{src_w}x{src_h}.nv12"));
+    assert_eq!(d.len(), src_w * src_h * 3 / 2, "photo size");
+    let (sy, suv) = d.split_at(src_w * src_h);
+    let mut out = vec![0u8; w * h * 3 / 2];
+    for y in 0..h {
+        for x in 0..w {
+            out[y * w + x] = sy[y.min(src_h - 1) * src_w + x.min(src_w - 1)];
+        }
+    }
+    let (cw, ch, scw, sch) = (w / 2, h / 2, src_w / 2, src_h / 2);
+    for y in 0..ch {
+        for x in 0..cw {
+            let s = y.min(sch - 1) * src_w + 2 * x.min(scw - 1);
+            let o = w * h + y * w + 2 * x;
+            out[o] = suv[s];
+            out[o + 1] = suv[s + 1];
+        }
+    }
+    out
+}
+
+/// Frames of a 4:2:0 Y4M clip, converted to NV12.
+pub fn clip_nv12(name: &str, w: usize, h: usize, max_frames: usize) -> Vec<Vec<u8>> {
+    let d = content(&format!("clips/{name}_{w}x{h}.y4m"));
+    let hdr_end = d.iter().position(|&b| b == b'\n').expect("y4m header") + 1;
+    let fsize = w * h * 3 / 2;
+    let mut pos = hdr_end;
+    let mut frames = Vec::new();
+    while pos < d.len() && frames.len() < max_frames {
+        let line_end = pos
+            + d[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("FRAME line")
+            + 1;
+        assert!(d[pos..].starts_with(b"FRAME"), "y4m FRAME marker");
+        let f = &d[line_end..line_end + fsize];
+        frames.push(i420_to_nv12(f, w, h));
+        pos = line_end + fsize;
+    }
+    frames
+}
+
+pub fn i420_to_nv12(f: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let ysz = w * h;
+    let csz = ysz / 4;
+    let mut out = Vec::with_capacity(ysz * 3 / 2);
+    out.extend_from_slice(&f[..ysz]);
+    for i in 0..csz {
+        out.push(f[ysz + i]);
+        out.push(f[ysz + csz + i]);
+    }
+    out
+}
+
+/// A moving synthetic scene (gradient + moving box + texture), NV12.
+pub fn synthetic_nv12(w: usize, h: usize, t: usize) -> Vec<u8> {
+    let mut out = vec![0u8; w * h * 3 / 2];
+    for y in 0..h {
+        for x in 0..w {
+            let mut v = ((x + 3 * t) * 255 / w.max(1)) as u32 ^ ((y * 7) as u32 & 0x1f);
+            let bx = (t * 5) % w.max(1);
+            if x >= bx && x < bx + w / 4 && y >= h / 3 && y < h / 3 + h / 4 {
+                v = 235;
+            }
+            out[y * w + x] = v as u8;
+        }
+    }
+    for y in 0..h / 2 {
+        for x in 0..w / 2 {
+            out[w * h + y * w + 2 * x] = (128 + (x as i32 - (w / 4) as i32) / 4) as u8;
+            out[w * h + y * w + 2 * x + 1] = (128 + (y as i32 - (h / 4) as i32) / 4) as u8;
+        }
+    }
+    out
+}
+
+/// True when a command runs (tools the set-up installs).
+pub fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("-version")
+        .output()
+        .map(|_| true)
+        .unwrap_or(false)
+}
+
+/// A fresh temporary directory under target/ (kept on failure for inspection).
+pub fn temp_dir(name: &str) -> PathBuf {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("test-tmp")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    base
+}
+
+/// The directory holding the built libvenc.so / libvenc.a (target/<profile>).
+pub fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/test-binary
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Runs a command, returning stdout; panics with stderr on failure.
+pub fn run(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{cmd:?} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out.stdout
+}
+
+/// PSNR of two 8-bit planes.
+pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    venc::frame::psnr(a, b)
+}
