@@ -1,0 +1,38 @@
+# Build and install libvenc (shared + static), its header and pkg-config file.
+#   make                      build (release)
+#   make install PREFIX=/usr/local [DESTDIR=...]
+#   make test                 every test (same as tests/run-all.sh, the README's command)
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+.PHONY: all build install uninstall test clean
+all: build
+build:
+	cargo build --release --locked
+
+venc.pc: venc.pc.in Cargo.toml
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' venc.pc.in > $@
+
+install: build venc.pc
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
+	install -m 0755 target/release/libvenc.so $(DESTDIR)$(LIBDIR)/libvenc.so.$(VERSION)
+	ln -sf libvenc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvenc.so.$(MAJOR)
+	ln -sf libvenc.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libvenc.so
+	install -m 0644 target/release/libvenc.a $(DESTDIR)$(LIBDIR)/libvenc.a
+	install -m 0644 include/venc.h $(DESTDIR)$(INCLUDEDIR)/venc.h
+	install -m 0644 venc.pc $(DESTDIR)$(LIBDIR)/pkgconfig/venc.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libvenc.so* $(DESTDIR)$(LIBDIR)/libvenc.a \
+	      $(DESTDIR)$(INCLUDEDIR)/venc.h $(DESTDIR)$(LIBDIR)/pkgconfig/venc.pc
+
+test:
+	tests/run-all.sh
+
+clean:
+	cargo clean
+	rm -f venc.pc

@@ -1,0 +1,103 @@
+//! Builds the C programs in tests/c/ against the freshly built libvenc and runs them:
+//! one links it (-lvenc, by SONAME), one dlopens it by path. Their output must end with
+//! "N passed, 0 failed", and what they encode must decode with ffmpeg.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A directory with libvenc.so.0 (the SONAME) and the libvenc.so link, as an install has.
+fn lib_install() -> PathBuf {
+    let built = common::lib_dir().join("libvenc.so");
+    assert!(built.exists(), "{} not built", built.display());
+    let dir = common::temp_dir("clib");
+    std::fs::copy(&built, dir.join("libvenc.so.0")).unwrap();
+    std::os::unix::fs::symlink("libvenc.so.0", dir.join("libvenc.so")).unwrap();
+    dir
+}
+
+fn compile(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    common::run(
+        Command::new("gcc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-D_GNU_SOURCE"])
+            .arg("-I")
+            .arg(root.join("include"))
+            .arg("-I")
+            .arg(root.join("tests/c"))
+            .arg(root.join("tests/c").join(src))
+            .arg("-o")
+            .arg(out)
+            .arg(format!("-L{}", lib.display()))
+            .args(extra),
+    );
+}
+
+fn expect_all_passed(stdout: &[u8]) {
+    let s = String::from_utf8_lossy(stdout);
+    let last = s.lines().last().unwrap_or("");
+    assert!(last.ends_with(" passed, 0 failed"), "C test output:\n{s}");
+}
+
+#[test]
+fn c_program_links_and_encodes() {
+    let lib = lib_install();
+    let dir = common::temp_dir("c-link");
+    let exe = dir.join("test_link");
+    compile("test_link.c", &exe, &lib, &["-lvenc"]);
+    // The binary records the SONAME; check it resolves to the versioned name.
+    let ldd = String::from_utf8(common::run(Command::new("readelf").arg("-d").arg(&exe))).unwrap();
+    assert!(ldd.contains("libvenc.so.0"), "NEEDED should be the SONAME:\n{ldd}");
+    let mjpeg = dir.join("out.mjpeg");
+    let out = Command::new(&exe)
+        .arg(&mjpeg)
+        .env("LD_LIBRARY_PATH", &lib)
+        .output()
+        .unwrap();
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    expect_all_passed(&out.stdout);
+    assert!(out.status.success());
+    // ffmpeg must decode all 30 frames without an error.
+    let yuv = common::run(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-xerror", "-f", "mjpeg", "-i"])
+            .arg(&mjpeg)
+            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]),
+    );
+    assert_eq!(yuv.len(), 30 * 640 * 480 * 3 / 2);
+}
+
+#[test]
+fn c_program_dlopens_three_times() {
+    let lib = lib_install();
+    let dir = common::temp_dir("c-dlopen");
+    let exe = dir.join("test_dlopen");
+    compile("test_dlopen.c", &exe, &lib, &["-ldl"]);
+    let out = Command::new(&exe).arg(lib.join("libvenc.so.0")).output().unwrap();
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    expect_all_passed(&out.stdout);
+    assert!(out.status.success());
+}
+
+#[test]
+fn only_c_symbols_are_exported() {
+    let built = common::lib_dir().join("libvenc.so");
+    let syms = String::from_utf8(common::run(
+        Command::new("nm").args(["-D", "--defined-only"]).arg(&built),
+    ))
+    .unwrap();
+    let names: Vec<&str> = syms
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert!(names.contains(&"enc_open"));
+    for n in &names {
+        assert!(
+            n.starts_with("enc_") || n.starts_with("sp_"),
+            "unexpected exported symbol {n}"
+        );
+    }
+    let soname = String::from_utf8(common::run(Command::new("readelf").arg("-d").arg(&built))).unwrap();
+    assert!(soname.contains("SONAME") && soname.contains("libvenc.so.0"), "{soname}");
+}

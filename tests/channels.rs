@@ -1,0 +1,196 @@
+//! Channel behaviour through the safe API and the C API: concurrency, ordering, close while
+//! waiting, use after close, panics, back-pressure. Uses the MJPEG codec (fast, real).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use venc::capi::*;
+use venc::{CodecId, Encoder, EncoderConfig, Poll, RcMode};
+
+fn cfg(w: u32, h: u32) -> EncoderConfig {
+    let mut c = EncoderConfig::new(CodecId::Mjpeg, w, h);
+    c.rc_mode = RcMode::ConstQuality;
+    c.quality = 75;
+    c
+}
+
+#[test]
+fn eight_channels_in_parallel_lose_nothing() {
+    const N: u64 = 40;
+    let mut joins = Vec::new();
+    for c in 0..8u32 {
+        joins.push(std::thread::spawn(move || {
+            let (w, h) = (96 + 16 * c, 64 + 8 * c);
+            let enc = Arc::new(Encoder::open(cfg(w, h)).expect("open"));
+            let tx = enc.clone();
+            let sender = std::thread::spawn(move || {
+                for i in 0..N {
+                    let f = common::synthetic_nv12(w as usize, h as usize, i as usize);
+                    loop {
+                        match tx.send_packed(&f, (c as i64) * 1_000_000 + i as i64 * 7, 50).unwrap() {
+                            Poll::Ready(()) => break,
+                            _ => continue,
+                        }
+                    }
+                }
+                tx.flush().unwrap();
+            });
+            let mut pts = Vec::new();
+            loop {
+                match enc.get(-1).unwrap() {
+                    Poll::Ready(p) => {
+                        assert_eq!(&p.data[..2], &[0xFF, 0xD8]);
+                        assert_eq!(p.frame_num, pts.len() as u64);
+                        pts.push(p.pts);
+                    }
+                    Poll::Eof => break,
+                    Poll::Again => unreachable!("waiting forever"),
+                }
+            }
+            sender.join().unwrap();
+            let want: Vec<i64> = (0..N).map(|i| (c as i64) * 1_000_000 + i as i64 * 7).collect();
+            assert_eq!(pts, want, "channel {c}: pts in = pts out");
+            let s = enc.stats().unwrap();
+            assert_eq!((s.frames_in, s.frames_out), (N, N));
+        }));
+    }
+    for j in joins {
+        j.join().unwrap();
+    }
+}
+
+#[test]
+fn close_wakes_a_blocked_getter_quickly() {
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    let st = unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) };
+    assert_eq!(st, ENC_OK);
+    let hv = h as usize;
+    let waiter = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut info = EncPacketInfo::default();
+        let t = Instant::now();
+        let st = unsafe {
+            enc_get_frame(hv as *mut EncEncoder, buf.as_mut_ptr(), buf.len(), &mut info, -1)
+        };
+        (st, t.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    assert_eq!(enc_close(h), ENC_OK);
+    let (st, _) = waiter.join().unwrap();
+    let woke = t0.elapsed();
+    assert_eq!(st, ENC_ERR_BAD_HANDLE);
+    assert!(woke < Duration::from_millis(100), "woke after {woke:?}");
+    assert_eq!(enc_close(h), ENC_ERR_BAD_HANDLE, "double close");
+}
+
+#[test]
+fn panic_in_codec_fails_only_its_channel() {
+    let a = Encoder::open(cfg(64, 48)).unwrap();
+    let b = Encoder::open(cfg(64, 48)).unwrap();
+    let f = common::synthetic_nv12(64, 48, 0);
+    a.send_packed(&f, 1, -1).unwrap();
+    assert!(matches!(a.get(-1).unwrap(), Poll::Ready(_)));
+    a.inject_panic();
+    a.send_packed(&f, 2, -1).unwrap();
+    let e = loop {
+        match a.get(-1) {
+            Err(e) => break e,
+            Ok(Poll::Ready(_)) => panic!("no packet expected"),
+            Ok(_) => {}
+        }
+    };
+    assert_eq!(e.status(), venc::Status::ERR_INTERNAL, "{e}");
+    assert!(e.to_string().contains("panicked"), "{e}");
+    // Later calls keep reporting it; the other channel goes on.
+    assert_eq!(a.send_packed(&f, 3, 0).unwrap_err().status(), venc::Status::ERR_INTERNAL);
+    b.send_packed(&f, 9, -1).unwrap();
+    match b.get(-1).unwrap() {
+        Poll::Ready(p) => assert_eq!(p.pts, 9),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn full_queue_gives_again_and_loses_nothing() {
+    let mut c = cfg(320, 240);
+    c.queue_depth = 2;
+    let enc = Encoder::open(c).unwrap();
+    let f = common::synthetic_nv12(320, 240, 3);
+    let mut sent = 0i64;
+    let mut again = 0;
+    // Nobody reads: the worker stops at its output depth, then the input queue fills.
+    for _ in 0..40 {
+        match enc.send_packed(&f, sent, 20).unwrap() {
+            Poll::Ready(()) => sent += 1,
+            Poll::Again => again += 1,
+            Poll::Eof => unreachable!(),
+        }
+    }
+    assert!(again > 0, "the queue never filled");
+    assert!(sent >= 2 && sent < 40);
+    enc.flush().unwrap();
+    let mut got = Vec::new();
+    while let Poll::Ready(p) = enc.get(2000).unwrap() {
+        got.push(p.pts);
+    }
+    assert_eq!(got, (0..sent).collect::<Vec<_>>());
+}
+
+#[test]
+fn channel_numbers_are_exclusive_and_reusable() {
+    let mut c = cfg(64, 64);
+    c.channel = Some(31);
+    let a = Encoder::open(c.clone()).unwrap();
+    assert_eq!(a.channel(), 31);
+    let e = Encoder::open(c.clone()).err().unwrap();
+    assert_eq!(e.status(), venc::Status::ERR_BUSY);
+    drop(a);
+    let b = Encoder::open(c).unwrap();
+    assert_eq!(b.channel(), 31);
+}
+
+#[test]
+fn get_with_timeout_returns_again_in_time() {
+    let enc = Encoder::open(cfg(64, 64)).unwrap();
+    let t = Instant::now();
+    assert!(matches!(enc.get(50).unwrap(), Poll::Again));
+    let el = t.elapsed();
+    assert!(el >= Duration::from_millis(45) && el < Duration::from_secs(2), "{el:?}");
+    assert!(matches!(enc.get(0).unwrap(), Poll::Again));
+}
+
+#[test]
+fn bad_config_messages_say_what_was_expected() {
+    let cases: Vec<(EncoderConfig, &str)> = vec![
+        (EncoderConfig::new(CodecId::Mjpeg, 17, 16), "width is 17, expected an even number"),
+        (EncoderConfig::new(CodecId::Mjpeg, 16, 4098), "height is 4098, expected 16..=4096"),
+        (EncoderConfig::new(CodecId::Mjpeg, 8, 16), "width is 8, expected 16..=4096"),
+        ({ let mut c = cfg(64, 64); c.quality = 0; c }, "quality is 0, expected 1..=100"),
+        ({ let mut c = cfg(64, 64); c.qp = 52; c }, "qp is 52, expected 0..=51"),
+        ({ let mut c = cfg(64, 64); c.fps_num = 0; c }, "fps_num is 0"),
+        ({ let mut c = cfg(64, 64); c.channel = Some(32); c }, "channel is 32, expected 0..=31"),
+        ({ let mut c = cfg(64, 64); c.queue_depth = 0; c }, "queue_depth is 0"),
+        ({ let mut c = cfg(64, 64); c.flags = 0x100; c }, "unknown bits"),
+        ({ let mut c = EncoderConfig::new(CodecId::Mjpeg, 64, 64); c.bitrate_kbps = 0; c }, "bitrate_kbps is 0"),
+    ];
+    for (c, msg) in cases {
+        let e = Encoder::open(c).err().expect("must fail");
+        assert_eq!(e.status(), venc::Status::ERR_INVALID_ARG);
+        assert!(e.to_string().contains(msg), "'{e}' should contain '{msg}'");
+    }
+    let e = Encoder::open(EncoderConfig::new(CodecId::H264, 64, 64)).err().unwrap();
+    assert_eq!(e.status(), venc::Status::ERR_UNSUPPORTED);
+}
+
+#[test]
+fn wrong_frame_size_leaves_the_channel_usable() {
+    let enc = Encoder::open(cfg(64, 64)).unwrap();
+    let f = common::synthetic_nv12(64, 64, 0);
+    let e = enc.send_packed(&f[..f.len() - 2], 0, 0).unwrap_err();
+    assert_eq!(e.to_string(), "frame is 6142 bytes, expected 6144 for 64x64 NV12");
+    enc.send_packed(&f, 5, -1).unwrap();
+    assert!(matches!(enc.get(-1).unwrap(), Poll::Ready(p) if p.pts == 5));
+}

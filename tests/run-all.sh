@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test venc has: the README's test command, and what .ci/run runs.
+# Set-up free on a fresh Debian machine (as root it installs what is missing).
+#   tests/run-all.sh            the default run (well under 30 minutes on 2 cores)
+#   VENC_LONG=1 tests/run-all.sh  adds the long sweeps and soaks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export VENC_CONTENT=${VENC_CONTENT:-$ROOT/.cache/content}
+
+echo "== set-up"
+tests/setup.sh
+
+echo "== cargo test (unit, codec vs real decoders, channels, C programs, header/ABI)"
+cargo test --release --locked 2>&1 | tee target/cargo-test.log | grep -E "^(test result|running|error|failures:|---- )" || true
+# tee hides cargo's status: read it back from the log.
+if grep -qE "^test result: FAILED|^error(\[|:)" target/cargo-test.log; then
+  echo "cargo test failed: see target/cargo-test.log"; exit 1
+fi
+
+for extra in bindings/cpp/run-tests.sh bindings/go/run-tests.sh bindings/python/run-tests.sh; do
+  if [ -x "$extra" ]; then
+    echo "== $extra"
+    "$extra"
+  fi
+done
+echo "== all tests passed"
