@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod frame;
 pub mod mjpeg;
+pub mod ratecontrol;
 
 pub use api::{Encoder, Packet, Poll, Stats};
 pub use config::{CodecId, EncoderConfig, RcMode};

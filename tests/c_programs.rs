@@ -21,7 +21,15 @@ fn compile(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     common::run(
         Command::new("gcc")
-            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1", "-D_GNU_SOURCE"])
+            .args([
+                "-std=c99",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-pedantic",
+                "-O1",
+                "-D_GNU_SOURCE",
+            ])
             .arg("-I")
             .arg(root.join("include"))
             .arg("-I")
@@ -48,7 +56,10 @@ fn c_program_links_and_encodes() {
     compile("test_link.c", &exe, &lib, &["-lvenc"]);
     // The binary records the SONAME; check it resolves to the versioned name.
     let ldd = String::from_utf8(common::run(Command::new("readelf").arg("-d").arg(&exe))).unwrap();
-    assert!(ldd.contains("libvenc.so.0"), "NEEDED should be the SONAME:\n{ldd}");
+    assert!(
+        ldd.contains("libvenc.so.0"),
+        "NEEDED should be the SONAME:\n{ldd}"
+    );
     let mjpeg = dir.join("out.mjpeg");
     let out = Command::new(&exe)
         .arg(&mjpeg)
@@ -74,7 +85,10 @@ fn c_program_dlopens_three_times() {
     let dir = common::temp_dir("c-dlopen");
     let exe = dir.join("test_dlopen");
     compile("test_dlopen.c", &exe, &lib, &["-ldl"]);
-    let out = Command::new(&exe).arg(lib.join("libvenc.so.0")).output().unwrap();
+    let out = Command::new(&exe)
+        .arg(lib.join("libvenc.so.0"))
+        .output()
+        .unwrap();
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     expect_all_passed(&out.stdout);
     assert!(out.status.success());
@@ -84,7 +98,9 @@ fn c_program_dlopens_three_times() {
 fn only_c_symbols_are_exported() {
     let built = common::lib_dir().join("libvenc.so");
     let syms = String::from_utf8(common::run(
-        Command::new("nm").args(["-D", "--defined-only"]).arg(&built),
+        Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(&built),
     ))
     .unwrap();
     let names: Vec<&str> = syms
@@ -98,6 +114,10 @@ fn only_c_symbols_are_exported() {
             "unexpected exported symbol {n}"
         );
     }
-    let soname = String::from_utf8(common::run(Command::new("readelf").arg("-d").arg(&built))).unwrap();
-    assert!(soname.contains("SONAME") && soname.contains("libvenc.so.0"), "{soname}");
+    let soname =
+        String::from_utf8(common::run(Command::new("readelf").arg("-d").arg(&built))).unwrap();
+    assert!(
+        soname.contains("SONAME") && soname.contains("libvenc.so.0"),
+        "{soname}"
+    );
 }

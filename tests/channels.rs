@@ -29,7 +29,10 @@ fn eight_channels_in_parallel_lose_nothing() {
                 for i in 0..N {
                     let f = common::synthetic_nv12(w as usize, h as usize, i as usize);
                     loop {
-                        match tx.send_packed(&f, (c as i64) * 1_000_000 + i as i64 * 7, 50).unwrap() {
+                        match tx
+                            .send_packed(&f, (c as i64) * 1_000_000 + i as i64 * 7, 50)
+                            .unwrap()
+                        {
                             Poll::Ready(()) => break,
                             _ => continue,
                         }
@@ -50,7 +53,9 @@ fn eight_channels_in_parallel_lose_nothing() {
                 }
             }
             sender.join().unwrap();
-            let want: Vec<i64> = (0..N).map(|i| (c as i64) * 1_000_000 + i as i64 * 7).collect();
+            let want: Vec<i64> = (0..N)
+                .map(|i| (c as i64) * 1_000_000 + i as i64 * 7)
+                .collect();
             assert_eq!(pts, want, "channel {c}: pts in = pts out");
             let s = enc.stats().unwrap();
             assert_eq!((s.frames_in, s.frames_out), (N, N));
@@ -72,7 +77,13 @@ fn close_wakes_a_blocked_getter_quickly() {
         let mut info = EncPacketInfo::default();
         let t = Instant::now();
         let st = unsafe {
-            enc_get_frame(hv as *mut EncEncoder, buf.as_mut_ptr(), buf.len(), &mut info, -1)
+            enc_get_frame(
+                hv as *mut EncEncoder,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut info,
+                -1,
+            )
         };
         (st, t.elapsed())
     });
@@ -105,7 +116,10 @@ fn panic_in_codec_fails_only_its_channel() {
     assert_eq!(e.status(), venc::Status::ERR_INTERNAL, "{e}");
     assert!(e.to_string().contains("panicked"), "{e}");
     // Later calls keep reporting it; the other channel goes on.
-    assert_eq!(a.send_packed(&f, 3, 0).unwrap_err().status(), venc::Status::ERR_INTERNAL);
+    assert_eq!(
+        a.send_packed(&f, 3, 0).unwrap_err().status(),
+        venc::Status::ERR_INTERNAL
+    );
     b.send_packed(&f, 9, -1).unwrap();
     match b.get(-1).unwrap() {
         Poll::Ready(p) => assert_eq!(p.pts, 9),
@@ -158,30 +172,93 @@ fn get_with_timeout_returns_again_in_time() {
     let t = Instant::now();
     assert!(matches!(enc.get(50).unwrap(), Poll::Again));
     let el = t.elapsed();
-    assert!(el >= Duration::from_millis(45) && el < Duration::from_secs(2), "{el:?}");
+    assert!(
+        el >= Duration::from_millis(45) && el < Duration::from_secs(2),
+        "{el:?}"
+    );
     assert!(matches!(enc.get(0).unwrap(), Poll::Again));
 }
 
 #[test]
 fn bad_config_messages_say_what_was_expected() {
     let cases: Vec<(EncoderConfig, &str)> = vec![
-        (EncoderConfig::new(CodecId::Mjpeg, 17, 16), "width is 17, expected an even number"),
-        (EncoderConfig::new(CodecId::Mjpeg, 16, 4098), "height is 4098, expected 16..=4096"),
-        (EncoderConfig::new(CodecId::Mjpeg, 8, 16), "width is 8, expected 16..=4096"),
-        ({ let mut c = cfg(64, 64); c.quality = 0; c }, "quality is 0, expected 1..=100"),
-        ({ let mut c = cfg(64, 64); c.qp = 52; c }, "qp is 52, expected 0..=51"),
-        ({ let mut c = cfg(64, 64); c.fps_num = 0; c }, "fps_num is 0"),
-        ({ let mut c = cfg(64, 64); c.channel = Some(32); c }, "channel is 32, expected 0..=31"),
-        ({ let mut c = cfg(64, 64); c.queue_depth = 0; c }, "queue_depth is 0"),
-        ({ let mut c = cfg(64, 64); c.flags = 0x100; c }, "unknown bits"),
-        ({ let mut c = EncoderConfig::new(CodecId::Mjpeg, 64, 64); c.bitrate_kbps = 0; c }, "bitrate_kbps is 0"),
+        (
+            EncoderConfig::new(CodecId::Mjpeg, 17, 16),
+            "width is 17, expected an even number",
+        ),
+        (
+            EncoderConfig::new(CodecId::Mjpeg, 16, 4098),
+            "height is 4098, expected 16..=4096",
+        ),
+        (
+            EncoderConfig::new(CodecId::Mjpeg, 8, 16),
+            "width is 8, expected 16..=4096",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.quality = 0;
+                c
+            },
+            "quality is 0, expected 1..=100",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.qp = 52;
+                c
+            },
+            "qp is 52, expected 0..=51",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.fps_num = 0;
+                c
+            },
+            "fps_num is 0",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.channel = Some(32);
+                c
+            },
+            "channel is 32, expected 0..=31",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.queue_depth = 0;
+                c
+            },
+            "queue_depth is 0",
+        ),
+        (
+            {
+                let mut c = cfg(64, 64);
+                c.flags = 0x100;
+                c
+            },
+            "unknown bits",
+        ),
+        (
+            {
+                let mut c = EncoderConfig::new(CodecId::Mjpeg, 64, 64);
+                c.bitrate_kbps = 0;
+                c
+            },
+            "bitrate_kbps is 0",
+        ),
     ];
     for (c, msg) in cases {
         let e = Encoder::open(c).err().expect("must fail");
         assert_eq!(e.status(), venc::Status::ERR_INVALID_ARG);
         assert!(e.to_string().contains(msg), "'{e}' should contain '{msg}'");
     }
-    let e = Encoder::open(EncoderConfig::new(CodecId::H264, 64, 64)).err().unwrap();
+    let e = Encoder::open(EncoderConfig::new(CodecId::H264, 64, 64))
+        .err()
+        .unwrap();
     assert_eq!(e.status(), venc::Status::ERR_UNSUPPORTED);
 }
 
@@ -190,7 +267,10 @@ fn wrong_frame_size_leaves_the_channel_usable() {
     let enc = Encoder::open(cfg(64, 64)).unwrap();
     let f = common::synthetic_nv12(64, 64, 0);
     let e = enc.send_packed(&f[..f.len() - 2], 0, 0).unwrap_err();
-    assert_eq!(e.to_string(), "frame is 6142 bytes, expected 6144 for 64x64 NV12");
+    assert_eq!(
+        e.to_string(),
+        "frame is 6142 bytes, expected 6144 for 64x64 NV12"
+    );
     enc.send_packed(&f, 5, -1).unwrap();
     assert!(matches!(enc.get(-1).unwrap(), Poll::Ready(p) if p.pts == 5));
 }
