@@ -7,22 +7,27 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
+# Where the built libraries are (tests point this at the profile they built).
+BUILD_DIR ?= target/release
 
-.PHONY: all build install uninstall test clean
+.PHONY: all build install uninstall test clean FORCE
 all: build
 build:
 	cargo build --release --locked
 
-venc.pc: venc.pc.in Cargo.toml
+venc.pc: venc.pc.in Cargo.toml FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' venc.pc.in > $@
 
-install: build venc.pc
+$(BUILD_DIR)/libvenc.so $(BUILD_DIR)/libvenc.a:
+	cargo build --release --locked
+
+install: $(BUILD_DIR)/libvenc.so $(BUILD_DIR)/libvenc.a venc.pc
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
-	install -m 0755 target/release/libvenc.so $(DESTDIR)$(LIBDIR)/libvenc.so.$(VERSION)
+	install -m 0755 $(BUILD_DIR)/libvenc.so $(DESTDIR)$(LIBDIR)/libvenc.so.$(VERSION)
 	ln -sf libvenc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvenc.so.$(MAJOR)
 	ln -sf libvenc.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libvenc.so
-	install -m 0644 target/release/libvenc.a $(DESTDIR)$(LIBDIR)/libvenc.a
+	install -m 0644 $(BUILD_DIR)/libvenc.a $(DESTDIR)$(LIBDIR)/libvenc.a
 	install -m 0644 include/venc.h $(DESTDIR)$(INCLUDEDIR)/venc.h
 	install -m 0644 venc.pc $(DESTDIR)$(LIBDIR)/pkgconfig/venc.pc
 

@@ -121,3 +121,43 @@ fn only_c_symbols_are_exported() {
         "{soname}"
     );
 }
+
+#[test]
+fn make_install_gives_a_usable_pkg_config_package() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dest = common::temp_dir("install");
+    let prefix = dest.join("usr");
+    common::run(
+        Command::new("make")
+            .current_dir(root)
+            .arg("install")
+            .arg(format!("PREFIX={}", prefix.display()))
+            .arg(format!("BUILD_DIR={}", common::lib_dir().display())),
+    );
+    for f in ["lib/libvenc.so", "lib/libvenc.so.0", "lib/libvenc.a", "include/venc.h", "lib/pkgconfig/venc.pc"] {
+        assert!(prefix.join(f).exists(), "{f} not installed");
+    }
+    let pc = |arg: &str| -> String {
+        let out = common::run(
+            Command::new("pkg-config")
+                .arg(arg)
+                .arg("venc")
+                .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig")),
+        );
+        String::from_utf8(out).unwrap().trim().to_string()
+    };
+    let (cflags, libs) = (pc("--cflags"), pc("--libs"));
+    let exe = dest.join("test_link");
+    let mut cmd = Command::new("gcc");
+    cmd.args(["-std=c99", "-Wall", "-Werror", "-I"]).arg(root.join("tests/c"));
+    cmd.args(cflags.split_whitespace());
+    cmd.arg(root.join("tests/c/test_link.c")).arg("-o").arg(&exe);
+    cmd.args(libs.split_whitespace());
+    common::run(&mut cmd);
+    let out = Command::new(&exe)
+        .arg(dest.join("o.mjpeg"))
+        .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .output()
+        .unwrap();
+    expect_all_passed(&out.stdout);
+}
