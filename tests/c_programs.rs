@@ -134,7 +134,13 @@ fn make_install_gives_a_usable_pkg_config_package() {
             .arg(format!("PREFIX={}", prefix.display()))
             .arg(format!("BUILD_DIR={}", common::lib_dir().display())),
     );
-    for f in ["lib/libvenc.so", "lib/libvenc.so.0", "lib/libvenc.a", "include/venc.h", "lib/pkgconfig/venc.pc"] {
+    for f in [
+        "lib/libvenc.so",
+        "lib/libvenc.so.0",
+        "lib/libvenc.a",
+        "include/venc.h",
+        "lib/pkgconfig/venc.pc",
+    ] {
         assert!(prefix.join(f).exists(), "{f} not installed");
     }
     let pc = |arg: &str| -> String {
@@ -149,9 +155,12 @@ fn make_install_gives_a_usable_pkg_config_package() {
     let (cflags, libs) = (pc("--cflags"), pc("--libs"));
     let exe = dest.join("test_link");
     let mut cmd = Command::new("gcc");
-    cmd.args(["-std=c99", "-Wall", "-Werror", "-I"]).arg(root.join("tests/c"));
+    cmd.args(["-std=c99", "-Wall", "-Werror", "-I"])
+        .arg(root.join("tests/c"));
     cmd.args(cflags.split_whitespace());
-    cmd.arg(root.join("tests/c/test_link.c")).arg("-o").arg(&exe);
+    cmd.arg(root.join("tests/c/test_link.c"))
+        .arg("-o")
+        .arg(&exe);
     cmd.args(libs.split_whitespace());
     common::run(&mut cmd);
     let out = Command::new(&exe)

@@ -112,20 +112,22 @@ pub fn have(tool: &str) -> bool {
 
 /// A fresh temporary directory under target/ (kept on failure for inspection).
 pub fn temp_dir(name: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let base = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
+        .join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).unwrap();
     base
 }
 
-/// The directory holding the built libvenc.so / libvenc.a (target/<profile>).
+/// The directory holding the libvenc.so / libvenc.a built with this test binary:
+/// target/<profile>/deps (cargo test refreshes those; the copies one level up only on cargo build).
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/test-binary
-    exe.parent().unwrap().parent().unwrap().to_path_buf()
+    exe.parent().unwrap().to_path_buf()
 }
 
 /// Runs a command, returning stdout; panics with stderr on failure.
