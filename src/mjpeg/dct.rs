@@ -1,0 +1,245 @@
+//! Forward DCT for JPEG: the Loeffler–Ligtenberg–Moschytz integer factorisation (12 multiplies
+//! per 1-D transform, 13-bit fixed-point constants, two extra bits kept between passes — the
+//! accuracy class of libjpeg's "islow"). Written lane-wise: each 1-D pass transforms along the
+//! first index of an 8x8 array for all 8 lanes of the second index at once, which the compiler
+//! turns into SIMD. Output is 8x the orthonormal 2-D DCT-II (JPEG's normalisation), row-major.
+//! The inverse here is a float reference used for the reconstruction and for tests.
+
+const CONST_BITS: i32 = 13;
+const PASS1_BITS: i32 = 2;
+
+// round(x * 2^13) of the rotation constants (cosines of multiples of pi/16 and their sums).
+const F0_298: i32 = 2446;
+const F0_390: i32 = 3196;
+const F0_541: i32 = 4433;
+const F0_765: i32 = 6270;
+const F0_899: i32 = 7373;
+const F1_175: i32 = 9633;
+const F1_501: i32 = 12299;
+const F1_847: i32 = 15137;
+const F1_961: i32 = 16069;
+const F2_053: i32 = 16819;
+const F2_562: i32 = 20995;
+const F3_072: i32 = 25172;
+
+type Block = [[i32; 8]; 8];
+
+#[inline(always)]
+fn descale(x: i32, n: i32) -> i32 {
+    (x + (1 << (n - 1))) >> n
+}
+
+/// One 1-D pass along the first index, lane-wise over the second. `first` selects the scaling
+/// of pass 1 (keep PASS1_BITS of extra precision) or pass 2 (remove it).
+#[inline(always)]
+fn pass(v: &mut Block, first: bool) {
+    let (even_shift, odd_shift) = if first {
+        (0, CONST_BITS - PASS1_BITS)
+    } else {
+        (PASS1_BITS, CONST_BITS + PASS1_BITS)
+    };
+    let mut out = [[0i32; 8]; 8];
+    for l in 0..8 {
+        let d = |k: usize| v[k][l];
+        let t0 = d(0) + d(7);
+        let t7 = d(0) - d(7);
+        let t1 = d(1) + d(6);
+        let t6 = d(1) - d(6);
+        let t2 = d(2) + d(5);
+        let t5 = d(2) - d(5);
+        let t3 = d(3) + d(4);
+        let t4 = d(3) - d(4);
+
+        let t10 = t0 + t3;
+        let t13 = t0 - t3;
+        let t11 = t1 + t2;
+        let t12 = t1 - t2;
+        if first {
+            out[0][l] = (t10 + t11) << PASS1_BITS;
+            out[4][l] = (t10 - t11) << PASS1_BITS;
+        } else {
+            out[0][l] = descale(t10 + t11, even_shift);
+            out[4][l] = descale(t10 - t11, even_shift);
+        }
+        let z1 = (t12 + t13) * F0_541;
+        out[2][l] = descale(z1 + t13 * F0_765, odd_shift);
+        out[6][l] = descale(z1 - t12 * F1_847, odd_shift);
+
+        let z1 = t4 + t7;
+        let z2 = t5 + t6;
+        let z3 = t4 + t6;
+        let z4 = t5 + t7;
+        let z5 = (z3 + z4) * F1_175;
+        let t4 = t4 * F0_298;
+        let t5 = t5 * F2_053;
+        let t6 = t6 * F3_072;
+        let t7 = t7 * F1_501;
+        let z1 = -z1 * F0_899;
+        let z2 = -z2 * F2_562;
+        let z3 = -z3 * F1_961 + z5;
+        let z4 = -z4 * F0_390 + z5;
+        out[7][l] = descale(t4 + z1 + z3, odd_shift);
+        out[5][l] = descale(t5 + z2 + z4, odd_shift);
+        out[3][l] = descale(t6 + z2 + z3, odd_shift);
+        out[1][l] = descale(t7 + z1 + z4, odd_shift);
+    }
+    *v = out;
+}
+
+#[inline(always)]
+fn transpose(v: &Block) -> Block {
+    let mut t = [[0i32; 8]; 8];
+    for (i, row) in v.iter().enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            t[j][i] = x;
+        }
+    }
+    t
+}
+
+/// Forward DCT of level-shifted samples (`s[y][x]` = sample - 128), row-major output `c[v][u]`,
+/// scaled by 8.
+#[inline]
+pub fn fdct(s: &Block) -> Block {
+    let mut t = transpose(s); // t[x][y]
+    pass(&mut t, true); // t[u][y]
+    let mut r = transpose(&t); // r[y][u]
+    pass(&mut r, false); // r[v][u]
+    r
+}
+
+/// Float inverse DCT of dequantised coefficients (natural order), giving 8-bit samples.
+/// Decoders' integer IDCTs may differ from this by ±1 per sample.
+pub fn idct_float(coef: &[f32; 64], out: &mut [u8; 64]) {
+    let c = cos_table();
+    let mut tmp = [0f32; 64];
+    // rows: tmp[v][x] = sum_u C(u) coef[v][u] cos((2x+1)u pi/16) / 2
+    for v in 0..8 {
+        for x in 0..8 {
+            let mut acc = 0f32;
+            for u in 0..8 {
+                acc += coef[v * 8 + u] * c[x][u];
+            }
+            tmp[v * 8 + x] = acc;
+        }
+    }
+    for x in 0..8 {
+        for y in 0..8 {
+            let mut acc = 0f32;
+            for v in 0..8 {
+                acc += tmp[v * 8 + x] * c[y][v];
+            }
+            out[y * 8 + x] = (acc + 128.0).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+/// c[x][u] = C(u) cos((2x+1) u pi / 16) / 2 with C(0) = 1/sqrt(2).
+fn cos_table() -> [[f32; 8]; 8] {
+    let mut c = [[0f32; 8]; 8];
+    for (x, row) in c.iter_mut().enumerate() {
+        for (u, v) in row.iter_mut().enumerate() {
+            let cu = if u == 0 {
+                std::f64::consts::FRAC_1_SQRT_2
+            } else {
+                1.0
+            };
+            *v = (cu * ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / 16.0).cos() / 2.0)
+                as f32;
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_fdct(s: &Block) -> [[f64; 8]; 8] {
+        let mut out = [[0f64; 8]; 8];
+        for v in 0..8 {
+            for u in 0..8 {
+                let cu = if u == 0 {
+                    std::f64::consts::FRAC_1_SQRT_2
+                } else {
+                    1.0
+                };
+                let cv = if v == 0 {
+                    std::f64::consts::FRAC_1_SQRT_2
+                } else {
+                    1.0
+                };
+                let mut acc = 0.0;
+                for y in 0..8 {
+                    for x in 0..8 {
+                        acc += s[y][x] as f64
+                            * ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / 16.0).cos()
+                            * ((2 * y + 1) as f64 * v as f64 * std::f64::consts::PI / 16.0).cos();
+                    }
+                }
+                out[v][u] = 0.25 * cu * cv * acc;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn matches_the_float_dct_within_islow_accuracy() {
+        let mut seed = 1u32;
+        let mut worst = 0f64;
+        for trial in 0..2000 {
+            let mut s = [[0i32; 8]; 8];
+            for row in s.iter_mut() {
+                for v in row.iter_mut() {
+                    seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+                    *v = if trial % 3 == 0 {
+                        ((seed >> 24) as i32 & 1) * 255 - 128
+                    } else {
+                        (seed >> 24) as i32 - 128
+                    };
+                }
+            }
+            let got = fdct(&s);
+            let want = float_fdct(&s);
+            for v in 0..8 {
+                for u in 0..8 {
+                    worst = worst.max((got[v][u] as f64 / 8.0 - want[v][u]).abs());
+                }
+            }
+        }
+        // Output is 8x the DCT; islow-class integer error stays well under one unit.
+        assert!(worst < 0.5, "max error {worst}");
+    }
+
+    #[test]
+    fn dc_of_a_flat_block() {
+        let s = [[100i32; 8]; 8];
+        let c = fdct(&s);
+        assert_eq!(c[0][0], 8 * 800); // 8 x (8 * 100)
+        assert!(c.iter().flatten().skip(1).all(|&x| x == 0));
+    }
+
+    #[test]
+    fn float_idct_inverts() {
+        let mut s = [[0i32; 8]; 8];
+        for y in 0..8 {
+            for x in 0..8 {
+                s[y][x] = ((x * 29 + y * 13) % 200) as i32 - 100;
+            }
+        }
+        let c = fdct(&s);
+        let mut cf = [0f32; 64];
+        for v in 0..8 {
+            for u in 0..8 {
+                cf[v * 8 + u] = c[v][u] as f32 / 8.0;
+            }
+        }
+        let mut out = [0u8; 64];
+        idct_float(&cf, &mut out);
+        for y in 0..8 {
+            for x in 0..8 {
+                assert!((out[y * 8 + x] as i32 - (s[y][x] + 128)).abs() <= 1);
+            }
+        }
+    }
+}
