@@ -543,21 +543,22 @@ impl Codec for MjpegEncoder {
             }
             Some(rc) => {
                 let q = rc.next_quality(self.quality);
+                // Once standard tables proved too big, keep optimised tables (until the bitrate
+                // changes): the model re-learns its constant from the smaller frames.
                 let optimize = force_opt || self.unreachable.is_some();
                 let data = self.encode_at(pic, q, optimize);
                 let rc = self.rc.as_mut().expect("rate control");
                 let target = rc.target_bpf();
-                rc.update(q, data.len() as f64 * 8.0);
-                // At the lowest allowed quality and still over budget: standard tables cannot
-                // reach the target, so switch to optimised tables from the next frame on.
                 let bits = data.len() as f64 * 8.0;
-                if q <= self.min_quality && bits > target * 1.05 && self.unreachable.is_none() {
+                rc.update(q, bits);
+                if !optimize && q <= self.min_quality && bits > target * 1.05 {
                     self.unreachable = Some(format!(
-                        "target {:.0} kbps unreachable at {}x{}: using quality {} with optimized Huffman tables",
+                        "target {:.0} kbps unreachable with standard tables at {}x{} (quality {} gave {:.0} kbps): using optimized Huffman tables",
                         target * self.fps / 1000.0,
                         self.width,
                         self.height,
-                        q
+                        q,
+                        bits * self.fps / 1000.0
                     ));
                 }
                 (q, data)

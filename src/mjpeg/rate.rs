@@ -91,8 +91,10 @@ impl JpegRate {
             let my = self.hist.iter().map(|p| p.1).sum::<f64>() / n;
             let sxx: f64 = self.hist.iter().map(|p| (p.0 - mx).powi(2)).sum();
             let sxy: f64 = self.hist.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-            if sxx > 0.05 {
-                self.a = (-sxy / sxx).clamp(0.3, 1.5);
+            // Only when the scales really differ (quality moved by tens): small wiggles of the
+            // quality with noisy sizes give wild slopes and the quality would jump.
+            if sxx > 0.5 {
+                self.a = 0.7 * self.a + 0.3 * (-sxy / sxx).clamp(0.4, 1.2);
             }
         }
         let observed = lb + self.a * ls;
