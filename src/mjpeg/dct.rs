@@ -29,61 +29,80 @@ fn descale(x: i32, n: i32) -> i32 {
     (x + (1 << (n - 1))) >> n
 }
 
-/// One 1-D pass along the first index, lane-wise over the second. `first` selects the scaling
-/// of pass 1 (keep PASS1_BITS of extra precision) or pass 2 (remove it).
+type V = [i32; 8];
+
+#[inline(always)]
+fn add(a: V, b: V) -> V {
+    std::array::from_fn(|i| a[i] + b[i])
+}
+#[inline(always)]
+fn sub(a: V, b: V) -> V {
+    std::array::from_fn(|i| a[i] - b[i])
+}
+#[inline(always)]
+fn mul(a: V, k: i32) -> V {
+    std::array::from_fn(|i| a[i] * k)
+}
+#[inline(always)]
+fn shl(a: V, n: i32) -> V {
+    std::array::from_fn(|i| a[i] << n)
+}
+#[inline(always)]
+fn desc(a: V, n: i32) -> V {
+    std::array::from_fn(|i| descale(a[i], n))
+}
+
+/// One 1-D pass along the first index, lane-wise over the second (each row of `v` is a vector
+/// of 8 lanes). `first` selects the scaling of pass 1 (keep PASS1_BITS of extra precision) or
+/// pass 2 (remove it).
 #[inline(always)]
 fn pass(v: &mut Block, first: bool) {
-    let (even_shift, odd_shift) = if first {
-        (0, CONST_BITS - PASS1_BITS)
+    let odd_shift = if first {
+        CONST_BITS - PASS1_BITS
     } else {
-        (PASS1_BITS, CONST_BITS + PASS1_BITS)
+        CONST_BITS + PASS1_BITS
     };
-    let mut out = [[0i32; 8]; 8];
-    for l in 0..8 {
-        let d = |k: usize| v[k][l];
-        let t0 = d(0) + d(7);
-        let t7 = d(0) - d(7);
-        let t1 = d(1) + d(6);
-        let t6 = d(1) - d(6);
-        let t2 = d(2) + d(5);
-        let t5 = d(2) - d(5);
-        let t3 = d(3) + d(4);
-        let t4 = d(3) - d(4);
+    let t0 = add(v[0], v[7]);
+    let t7 = sub(v[0], v[7]);
+    let t1 = add(v[1], v[6]);
+    let t6 = sub(v[1], v[6]);
+    let t2 = add(v[2], v[5]);
+    let t5 = sub(v[2], v[5]);
+    let t3 = add(v[3], v[4]);
+    let t4 = sub(v[3], v[4]);
 
-        let t10 = t0 + t3;
-        let t13 = t0 - t3;
-        let t11 = t1 + t2;
-        let t12 = t1 - t2;
-        if first {
-            out[0][l] = (t10 + t11) << PASS1_BITS;
-            out[4][l] = (t10 - t11) << PASS1_BITS;
-        } else {
-            out[0][l] = descale(t10 + t11, even_shift);
-            out[4][l] = descale(t10 - t11, even_shift);
-        }
-        let z1 = (t12 + t13) * F0_541;
-        out[2][l] = descale(z1 + t13 * F0_765, odd_shift);
-        out[6][l] = descale(z1 - t12 * F1_847, odd_shift);
-
-        let z1 = t4 + t7;
-        let z2 = t5 + t6;
-        let z3 = t4 + t6;
-        let z4 = t5 + t7;
-        let z5 = (z3 + z4) * F1_175;
-        let t4 = t4 * F0_298;
-        let t5 = t5 * F2_053;
-        let t6 = t6 * F3_072;
-        let t7 = t7 * F1_501;
-        let z1 = -z1 * F0_899;
-        let z2 = -z2 * F2_562;
-        let z3 = -z3 * F1_961 + z5;
-        let z4 = -z4 * F0_390 + z5;
-        out[7][l] = descale(t4 + z1 + z3, odd_shift);
-        out[5][l] = descale(t5 + z2 + z4, odd_shift);
-        out[3][l] = descale(t6 + z2 + z3, odd_shift);
-        out[1][l] = descale(t7 + z1 + z4, odd_shift);
+    let t10 = add(t0, t3);
+    let t13 = sub(t0, t3);
+    let t11 = add(t1, t2);
+    let t12 = sub(t1, t2);
+    if first {
+        v[0] = shl(add(t10, t11), PASS1_BITS);
+        v[4] = shl(sub(t10, t11), PASS1_BITS);
+    } else {
+        v[0] = desc(add(t10, t11), PASS1_BITS);
+        v[4] = desc(sub(t10, t11), PASS1_BITS);
     }
-    *v = out;
+    let z1 = mul(add(t12, t13), F0_541);
+    v[2] = desc(add(z1, mul(t13, F0_765)), odd_shift);
+    v[6] = desc(sub(z1, mul(t12, F1_847)), odd_shift);
+
+    let z1 = add(t4, t7);
+    let z2 = add(t5, t6);
+    let z3 = add(t4, t6);
+    let z4 = add(t5, t7);
+    let z5 = mul(add(z3, z4), F1_175);
+    let t4 = mul(t4, F0_298);
+    let t5 = mul(t5, F2_053);
+    let t6 = mul(t6, F3_072);
+    let t7 = mul(t7, F1_501);
+    let z1 = mul(z1, -F0_899);
+    let z2 = mul(z2, -F2_562);
+    let z3 = add(mul(z3, -F1_961), z5);
+    let z4 = add(mul(z4, -F0_390), z5);
+    v[7] = desc(add(add(t4, z1), z3), odd_shift);
+    v[5] = desc(add(add(t5, z2), z4), odd_shift);
+    v[3] = desc(add(add(t6, z2), z3), odd_shift);
+    v[1] = desc(add(add(t7, z1), z4), odd_shift);
 }
 
 #[inline(always)]
@@ -99,7 +118,7 @@ fn transpose(v: &Block) -> Block {
 
 /// Forward DCT of level-shifted samples (`s[y][x]` = sample - 128), row-major output `c[v][u]`,
 /// scaled by 8.
-#[inline]
+#[inline(always)]
 pub fn fdct(s: &Block) -> Block {
     let mut t = transpose(s); // t[x][y]
     pass(&mut t, true); // t[u][y]
