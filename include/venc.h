@@ -194,6 +194,15 @@ typedef struct EncStats {
 
 #define ENC_ERR_BUFFER_TOO_SMALL -8
 
+// Natural (row-major) index of the k-th coefficient in zig-zag order.
+#define ZIGZAG { 0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, }
+
+// Table K.1, luminance, natural order.
+#define STD_LUMA_QUANT { 16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99, }
+
+// Table K.2, chrominance, natural order.
+#define STD_CHROMA_QUANT { 17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, }
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -273,6 +282,37 @@ EncStatus enc_close(struct EncEncoder *h);
 
 // Number of open channels in the process (all handles).
 int32_t enc_open_channels(void);
+
+// Creates an encoder module object (NULL when 256 are already alive).
+void *sp_init_encoder_module(void);
+
+// Stops the encoder if running and frees the module object. NULL or stale: no-op.
+void sp_release_encoder_module(void *obj);
+
+// Opens channel `chn` (0..31) with codec `type` (1 H.264, 2 H.265, 3 MJPEG), `width` x
+// `height`, `bits` kbps. 0 on success, -1 on error.
+int32_t sp_start_encode(void *obj, int32_t chn, int32_t type, int32_t width, int32_t height, int32_t bits);
+
+// Stops (closes) the encoder; the module object stays usable. 0, or -1 when not started.
+int32_t sp_stop_encode(void *obj);
+
+// Sends one NV12 frame of exactly width*height*3/2 bytes; waits up to 3 s for a free buffer.
+int32_t sp_encoder_set_frame(void *obj, char *frame_buffer, int32_t size);
+
+// The older name of sp_encoder_set_frame.
+int32_t sp_set_frame(void *obj, char *frame_buffer, int32_t size);
+
+// The largest packet sp_encoder_get_stream can write for the started encoder, or -1.
+int32_t sp_encoder_get_max_stream_size(void *obj);
+
+// Copies one encoded picture into `stream_buffer` (at most `capacity` bytes) after waiting up
+// to 2 s. Returns the bytes written, or -1 (nothing ready, too small — the packet is kept — or
+// an error).
+int32_t sp_encoder_get_stream_bounded(void *obj, char *stream_buffer, int32_t capacity);
+
+// Copies one encoded picture into `stream_buffer` after waiting up to 2 s; returns the bytes
+// written or -1. The buffer must hold sp_encoder_get_max_stream_size(obj) bytes.
+int32_t sp_encoder_get_stream(void *obj, char *stream_buffer);
 
 #ifdef __cplusplus
 }  // extern "C"

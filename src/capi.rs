@@ -199,6 +199,11 @@ fn record(ch: Option<&Channel>, e: &Error) {
     *GLOBAL_ERROR.lock() = msg;
 }
 
+/// Records a message for enc_last_error(NULL, ...) (used by the board compatibility layer).
+pub(crate) fn set_global_error(msg: &str) {
+    *GLOBAL_ERROR.lock() = msg.to_string();
+}
+
 fn lookup(h: *const EncEncoder) -> Result<Arc<Channel>> {
     if h.is_null() {
         return Err(Error::BadHandle("handle is NULL".into()));

@@ -7,6 +7,7 @@ pub mod api;
 pub mod capi;
 pub mod channel;
 pub mod codec;
+pub mod compat;
 pub mod config;
 pub mod error;
 pub mod frame;

@@ -1,0 +1,311 @@
+//! The board's `libspcdev` encoder functions (`sp_codec.h`), with their exact prototypes, over the
+//! venc C API — so C code written for the board links or `dlopen`s libvenc unchanged.
+//!
+//! Faithful: the same calls, return values (0 / -1, bytes written), channel numbers 0..31 (an open
+//! channel cannot be reused), CBR at `bits` kbps and 30 fps for H.265, send blocking up to 3 s,
+//! get up to 2 s. Better: NULL and stale module objects, send before start, double stop and
+//! double release return -1 instead of crashing; the reason is in `enc_last_error(NULL, ...)`.
+//! MJPEG: the board ignores `bits` and uses a fixed quality; so do we (constant quality 85, venc's
+//! default, instead of the X5's 50 — the knob the board does not have is `enc_open`'s config).
+//!
+//! `sp_encoder_get_stream` has no capacity argument: it writes at most
+//! `sp_encoder_get_max_stream_size(obj)` bytes (the codec's proven worst case, e.g. about
+//! 1.2 MiB for 1080p MJPEG); use `sp_encoder_get_stream_bounded` to pass a capacity.
+
+use std::ffi::{c_char, c_void};
+use std::ptr;
+
+use parking_lot::Mutex;
+
+use crate::capi::*;
+
+/// Send timeout of the board (X3: 3 s for a free input buffer).
+const SEND_TIMEOUT_MS: i32 = 3000;
+/// Get timeout of the board.
+const GET_TIMEOUT_MS: i32 = 2000;
+/// Quality used for MJPEG, where the board ignores the bitrate.
+const BOARD_MJPEG_QUALITY: i32 = 85;
+
+const MAX_MODULES: usize = 256;
+
+/// Module objects are tokens into this table (slot + generation), never pointers to memory.
+struct Slot {
+    generation: usize,
+    live: bool,
+    /// The channel's handle while encoding.
+    enc: usize,
+}
+
+static MODULES: Mutex<[Slot; MAX_MODULES]> = Mutex::new(
+    [const {
+        Slot {
+            generation: 0,
+            live: false,
+            enc: 0,
+        }
+    }; MAX_MODULES],
+);
+
+fn token(slot: usize, generation: usize) -> *mut c_void {
+    ((generation << 9) | (slot + 1)) as *mut c_void
+}
+
+/// Runs `f` on the live slot of `obj`, or returns None (and records why) for a bad object.
+fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
+    let v = obj as usize;
+    let slot = (v & 0x1FF).wrapping_sub(1);
+    if obj.is_null() || slot >= MAX_MODULES {
+        note("encoder module object is NULL or not from sp_init_encoder_module");
+        return None;
+    }
+    let mut t = MODULES.lock();
+    let s = &mut t[slot];
+    if !s.live || s.generation != v >> 9 {
+        drop(t);
+        note("encoder module object was released or never created");
+        return None;
+    }
+    Some(f(s))
+}
+
+/// Records a message where enc_last_error(NULL, ...) finds it, through the C API itself
+/// (an enc_close on a NULL handle is a no-op; a failing enc_open_simple records its own text).
+fn note(msg: &str) {
+    crate::capi::set_global_error(msg);
+}
+
+fn current_enc(obj: *mut c_void) -> Option<usize> {
+    match with_slot(obj, |s| s.enc)? {
+        0 => {
+            note("the encoder is not started: call sp_start_encode first");
+            None
+        }
+        h => Some(h),
+    }
+}
+
+/// Creates an encoder module object (NULL when 256 are already alive).
+#[no_mangle]
+pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
+    let mut t = MODULES.lock();
+    match t.iter().position(|s| !s.live) {
+        Some(i) => {
+            let s = &mut t[i];
+            s.generation = (s.generation + 1) & (usize::MAX >> 9);
+            if s.generation == 0 {
+                s.generation = 1;
+            }
+            s.live = true;
+            s.enc = 0;
+            token(i, s.generation)
+        }
+        None => {
+            drop(t);
+            note("too many encoder module objects (256): release some");
+            ptr::null_mut()
+        }
+    }
+}
+
+/// Stops the encoder if running and frees the module object. NULL or stale: no-op.
+#[no_mangle]
+pub unsafe extern "C" fn sp_release_encoder_module(obj: *mut c_void) {
+    if let Some(h) = with_slot(obj, |s| {
+        s.live = false;
+        std::mem::take(&mut s.enc)
+    }) {
+        if h != 0 {
+            enc_close(h as *mut EncEncoder);
+        }
+    }
+}
+
+/// Opens channel `chn` (0..31) with codec `type` (1 H.264, 2 H.265, 3 MJPEG), `width` x
+/// `height`, `bits` kbps. 0 on success, -1 on error.
+#[no_mangle]
+pub unsafe extern "C" fn sp_start_encode(
+    obj: *mut c_void,
+    chn: i32,
+    r#type: i32,
+    width: i32,
+    height: i32,
+    bits: i32,
+) -> i32 {
+    let Some(running) = with_slot(obj, |s| s.enc != 0) else {
+        return -1;
+    };
+    if running {
+        note("the encoder is already started: call sp_stop_encode first");
+        return -1;
+    }
+    let mut cfg = std::mem::MaybeUninit::<EncConfig>::uninit();
+    // SAFETY: enc_config_default writes the whole struct (size given).
+    if unsafe { enc_config_default(cfg.as_mut_ptr(), std::mem::size_of::<EncConfig>()) } != ENC_OK {
+        return -1;
+    }
+    // SAFETY: initialised by enc_config_default above.
+    let mut cfg = unsafe { cfg.assume_init() };
+    cfg.codec = r#type;
+    cfg.width = width;
+    cfg.height = height;
+    cfg.bitrate_kbps = bits;
+    cfg.channel = chn;
+    cfg.queue_depth = 7; // the X3's input buffers
+    if r#type == ENC_CODEC_MJPEG {
+        cfg.rc_mode = ENC_RC_CONST_QUALITY;
+        cfg.quality = BOARD_MJPEG_QUALITY;
+    }
+    let mut h: *mut EncEncoder = ptr::null_mut();
+    // SAFETY: `cfg` is a complete config, `h` a valid out-pointer.
+    if unsafe { enc_open(&cfg, &mut h) } != ENC_OK {
+        return -1;
+    }
+    let stored = with_slot(obj, |s| {
+        if s.enc == 0 {
+            s.enc = h as usize;
+            true
+        } else {
+            false
+        }
+    });
+    if stored != Some(true) {
+        enc_close(h);
+        if stored == Some(false) {
+            note("the encoder was started by another thread meanwhile");
+        }
+        return -1;
+    }
+    0
+}
+
+/// Stops (closes) the encoder; the module object stays usable. 0, or -1 when not started.
+#[no_mangle]
+pub unsafe extern "C" fn sp_stop_encode(obj: *mut c_void) -> i32 {
+    match with_slot(obj, |s| std::mem::take(&mut s.enc)) {
+        Some(0) => {
+            note("the encoder is not started");
+            -1
+        }
+        Some(h) => {
+            if enc_close(h as *mut EncEncoder) == ENC_OK {
+                0
+            } else {
+                -1
+            }
+        }
+        None => -1,
+    }
+}
+
+/// Sends one NV12 frame of exactly width*height*3/2 bytes; waits up to 3 s for a free buffer.
+#[no_mangle]
+pub unsafe extern "C" fn sp_encoder_set_frame(
+    obj: *mut c_void,
+    frame_buffer: *mut c_char,
+    size: i32,
+) -> i32 {
+    let Some(h) = current_enc(obj) else {
+        return -1;
+    };
+    if frame_buffer.is_null() || size <= 0 {
+        note("frame_buffer is NULL or size is not positive");
+        return -1;
+    }
+    // SAFETY: the caller provides `size` readable bytes at `frame_buffer` (board contract).
+    let st = unsafe {
+        enc_send_frame(
+            h as *mut EncEncoder,
+            frame_buffer as *const u8,
+            size as usize,
+            0,
+            SEND_TIMEOUT_MS,
+        )
+    };
+    if st == ENC_OK {
+        0
+    } else {
+        if st == ENC_AGAIN {
+            note("no free input buffer within 3000 ms");
+        }
+        -1
+    }
+}
+
+/// The older name of sp_encoder_set_frame.
+#[no_mangle]
+pub unsafe extern "C" fn sp_set_frame(
+    obj: *mut c_void,
+    frame_buffer: *mut c_char,
+    size: i32,
+) -> i32 {
+    // SAFETY: same contract as sp_encoder_set_frame.
+    unsafe { sp_encoder_set_frame(obj, frame_buffer, size) }
+}
+
+/// The largest packet sp_encoder_get_stream can write for the started encoder, or -1.
+#[no_mangle]
+pub unsafe extern "C" fn sp_encoder_get_max_stream_size(obj: *mut c_void) -> i32 {
+    let Some(h) = current_enc(obj) else {
+        return -1;
+    };
+    let mut n = 0usize;
+    // SAFETY: `n` is a valid out-pointer.
+    if unsafe { enc_max_packet_size(h as *mut EncEncoder, &mut n) } != ENC_OK {
+        return -1;
+    }
+    n.min(i32::MAX as usize) as i32
+}
+
+/// Copies one encoded picture into `stream_buffer` (at most `capacity` bytes) after waiting up
+/// to 2 s. Returns the bytes written, or -1 (nothing ready, too small — the packet is kept — or
+/// an error).
+#[no_mangle]
+pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
+    obj: *mut c_void,
+    stream_buffer: *mut c_char,
+    capacity: i32,
+) -> i32 {
+    let Some(h) = current_enc(obj) else {
+        return -1;
+    };
+    if stream_buffer.is_null() || capacity <= 0 {
+        note("stream_buffer is NULL or capacity is not positive");
+        return -1;
+    }
+    let mut info = EncPacketInfo::default();
+    // SAFETY: the caller provides `capacity` writable bytes.
+    let st = unsafe {
+        enc_get_frame(
+            h as *mut EncEncoder,
+            stream_buffer as *mut u8,
+            capacity as usize,
+            &mut info,
+            GET_TIMEOUT_MS,
+        )
+    };
+    match st {
+        ENC_OK => info.size.min(i32::MAX as usize) as i32,
+        ENC_AGAIN => {
+            note("no encoded picture within 2000 ms");
+            -1
+        }
+        _ => -1,
+    }
+}
+
+/// Copies one encoded picture into `stream_buffer` after waiting up to 2 s; returns the bytes
+/// written or -1. The buffer must hold sp_encoder_get_max_stream_size(obj) bytes.
+#[no_mangle]
+pub unsafe extern "C" fn sp_encoder_get_stream(
+    obj: *mut c_void,
+    stream_buffer: *mut c_char,
+) -> i32 {
+    // SAFETY: the board contract: the buffer holds any packet; we bound it by the worst case.
+    unsafe {
+        sp_encoder_get_stream_bounded(
+            obj,
+            stream_buffer,
+            sp_encoder_get_max_stream_size(obj).max(1),
+        )
+    }
+}

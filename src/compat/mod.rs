@@ -1,0 +1,2 @@
+//! Drop-in replacements for APIs written for the RDK board.
+pub mod board;
