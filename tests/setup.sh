@@ -35,8 +35,8 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c "import numpy, skimage, skvideo, cv2, pytest" 2>/dev/null || \
-  "$VENV/bin/pip" install -q numpy scikit-image scikit-video opencv-python-headless pytest
+"$VENV/bin/python" -c "import numpy, skimage, skvideo, cv2, pytest, setuptools.command.bdist_wheel" 2>/dev/null || \
+  "$VENV/bin/pip" install -q numpy scikit-image scikit-video opencv-python-headless pytest "setuptools>=70.1"
 
 SITE=$("$VENV/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
 SKI=$SITE/skimage/data
