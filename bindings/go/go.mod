@@ -1,0 +1,3 @@
+module venc.dev/venc
+
+go 1.21
