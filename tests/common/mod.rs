@@ -150,3 +150,21 @@ pub fn run(cmd: &mut Command) -> Vec<u8> {
 pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     venc::frame::psnr(a, b)
 }
+
+/// Frames (I420 bytes) of a Y4M file held in memory.
+pub fn clip_from_y4m_bytes(d: &[u8], w: usize, h: usize) -> Vec<Vec<u8>> {
+    let fsize = w * h * 3 / 2;
+    let mut pos = d.iter().position(|&b| b == b'\n').expect("y4m header") + 1;
+    let mut frames = Vec::new();
+    while pos < d.len() {
+        let line_end = pos
+            + d[pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("FRAME line")
+            + 1;
+        frames.push(d[line_end..line_end + fsize].to_vec());
+        pos = line_end + fsize;
+    }
+    frames
+}
