@@ -64,9 +64,7 @@ pub trait Codec: Send {
 pub fn create(cfg: &EncoderConfig) -> Result<Box<dyn Codec>> {
     match cfg.codec {
         CodecId::Mjpeg => Ok(Box::new(crate::mjpeg::MjpegEncoder::new(cfg)?)),
-        CodecId::H265 => Err(Error::Unsupported(
-            "H.265 is not implemented yet in this build".into(),
-        )),
+        CodecId::H265 => Ok(Box::new(crate::hevc::HevcEncoder::new(cfg)?)),
         CodecId::H264 => Err(Error::Unsupported(
             "H.264 (codec 1) is not implemented: use 2 (H.265) or 3 (MJPEG)".into(),
         )),

@@ -1,0 +1,134 @@
+//! RBSP bit writer (u(n), ue(v), se(v)) and NAL unit packaging with emulation prevention (7.4.2).
+
+#[derive(Default)]
+pub struct BitWriter {
+    pub buf: Vec<u8>,
+    cur: u64,
+    n: u32,
+}
+
+impl BitWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes the low `len` bits of `v` (len <= 32).
+    pub fn u(&mut self, v: u32, len: u32) {
+        for i in (0..len).rev() {
+            self.bit((v >> i) & 1);
+        }
+    }
+
+    pub fn bit(&mut self, b: u32) {
+        self.cur = (self.cur << 1) | (b as u64 & 1);
+        self.n += 1;
+        if self.n == 8 {
+            self.buf.push(self.cur as u8);
+            self.cur = 0;
+            self.n = 0;
+        }
+    }
+
+    pub fn flag(&mut self, b: bool) {
+        self.bit(b as u32);
+    }
+
+    /// Unsigned Exp-Golomb.
+    pub fn ue(&mut self, v: u32) {
+        let x = v as u64 + 1;
+        let len = 64 - x.leading_zeros();
+        self.u(0, len - 1);
+        for i in (0..len).rev() {
+            self.bit(((x >> i) & 1) as u32);
+        }
+    }
+
+    /// Signed Exp-Golomb.
+    pub fn se(&mut self, v: i32) {
+        self.ue(if v > 0 {
+            2 * v as u32 - 1
+        } else {
+            (-2 * v) as u32
+        });
+    }
+
+    pub fn byte_aligned(&self) -> bool {
+        self.n == 0
+    }
+
+    /// rbsp_trailing_bits: a 1 then zeros to the byte boundary.
+    pub fn trailing_bits(&mut self) {
+        self.bit(1);
+        self.align_zero();
+    }
+
+    pub fn align_zero(&mut self) {
+        while self.n != 0 {
+            self.bit(0);
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        debug_assert!(self.n == 0);
+        &self.buf
+    }
+}
+
+/// NAL unit types venc writes.
+pub mod nal {
+    pub const TRAIL_R: u8 = 1;
+    pub const IDR_W_RADL: u8 = 19;
+    pub const VPS: u8 = 32;
+    pub const SPS: u8 = 33;
+    pub const PPS: u8 = 34;
+    pub const SUFFIX_SEI: u8 = 40;
+}
+
+/// Appends one NAL unit to `out`: start code, 2-byte header, payload with emulation prevention
+/// (a 0x03 after any two zero bytes followed by a byte <= 3).
+pub fn write_nal(out: &mut Vec<u8>, nal_type: u8, rbsp: &[u8]) {
+    out.extend_from_slice(&[0, 0, 0, 1]);
+    out.push(nal_type << 1);
+    out.push(1); // nuh_layer_id 0, nuh_temporal_id_plus1 1
+    let mut zeros = 0;
+    for &b in rbsp {
+        if zeros >= 2 && b <= 3 {
+            out.push(3);
+            zeros = 0;
+        }
+        out.push(b);
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_golomb() {
+        let mut w = BitWriter::new();
+        for v in [0u32, 1, 2, 3, 7] {
+            w.ue(v);
+        }
+        // 1 010 011 00100 0001000 = 1010 0110 0100 0001 000 + pad
+        w.u(0, 5);
+        assert_eq!(w.bytes(), &[0b1010_0110, 0b0100_0001, 0b0000_0000]);
+        let mut w = BitWriter::new();
+        w.se(1); // 010
+        w.se(-1); // 011
+        w.se(2); // 00100
+        w.u(0, 5);
+        assert_eq!(w.bytes(), &[0b0100_1100, 0b1000_0000]);
+    }
+
+    #[test]
+    fn emulation_prevention() {
+        let mut out = Vec::new();
+        write_nal(&mut out, nal::PPS, &[0, 0, 1, 0, 0, 0, 5, 0, 0, 3, 0, 0]);
+        assert_eq!(
+            out,
+            vec![0, 0, 0, 1, 0x44, 1, 0, 0, 3, 1, 0, 0, 3, 0, 5, 0, 0, 3, 3, 0, 0]
+        );
+    }
+}

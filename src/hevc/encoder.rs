@@ -1,0 +1,697 @@
+//! The picture encoder: CTU loop, CU quadtree search by rate-distortion cost, intra mode
+//! decision, reconstruction, deblocking and the slice data.
+
+use super::cabac::{init_contexts, Cabac};
+use super::deblock::{deblock, BlockInfo, DeblockMap};
+use super::intra::{self, build_refs, filter_refs, predict, uses_filter, Refs, DC};
+use super::params::{CTB_LOG2, MIN_CB_LOG2};
+use super::syntax::{self, Estimator, IntraCu, Sink, Writer};
+use super::tables::{ctx, Scans};
+use super::transform::{chroma_qp, dequantize, forward, inverse, quantize, Matrices};
+use crate::frame::Picture;
+
+/// Three planes of a coded-size 4:2:0 picture.
+#[derive(Clone, Debug, Default)]
+pub struct Planes {
+    pub w: usize,
+    pub h: usize,
+    pub y: Vec<u8>,
+    pub u: Vec<u8>,
+    pub v: Vec<u8>,
+}
+
+impl Planes {
+    pub fn new(w: usize, h: usize) -> Self {
+        Planes {
+            w,
+            h,
+            y: vec![0; w * h],
+            u: vec![128; w * h / 4],
+            v: vec![128; w * h / 4],
+        }
+    }
+
+    /// Copies an NV12 picture into the top-left and replicates its last column and row into
+    /// the padding (so padded blocks cost little and do not disturb prediction).
+    pub fn load_nv12(&mut self, pic: &Picture) {
+        let (pw, ph) = (pic.width as usize, pic.height as usize);
+        let (w, h) = (self.w, self.h);
+        for r in 0..h {
+            let sr = r.min(ph - 1);
+            let row = &mut self.y[r * w..(r + 1) * w];
+            row[..pw].copy_from_slice(&pic.y[sr * pw..(sr + 1) * pw]);
+            let last = row[pw - 1];
+            row[pw..].fill(last);
+        }
+        let (cw, ch, pcw, pch) = (w / 2, h / 2, pw / 2, ph / 2);
+        for r in 0..ch {
+            let sr = r.min(pch - 1);
+            let src = &pic.uv[sr * pw..sr * pw + pw];
+            for c in 0..cw {
+                let sc = c.min(pcw - 1);
+                self.u[r * cw + c] = src[2 * sc];
+                self.v[r * cw + c] = src[2 * sc + 1];
+            }
+        }
+    }
+
+    pub fn plane(&self, c: usize) -> &[u8] {
+        match c {
+            0 => &self.y,
+            1 => &self.u,
+            _ => &self.v,
+        }
+    }
+
+    fn plane_mut(&mut self, c: usize) -> &mut [u8] {
+        match c {
+            0 => &mut self.y,
+            1 => &mut self.u,
+            _ => &mut self.v,
+        }
+    }
+
+    /// Stride of component `c`.
+    pub fn stride(&self, c: usize) -> usize {
+        if c == 0 {
+            self.w
+        } else {
+            self.w / 2
+        }
+    }
+
+    /// The picture cropped to `width` x `height` as I420.
+    pub fn cropped(&self, width: usize, height: usize) -> crate::frame::Recon {
+        let crop = |p: &[u8], stride: usize, w: usize, h: usize| {
+            let mut o = Vec::with_capacity(w * h);
+            for r in 0..h {
+                o.extend_from_slice(&p[r * stride..r * stride + w]);
+            }
+            o
+        };
+        crate::frame::Recon {
+            width: width as u32,
+            height: height as u32,
+            y: crop(&self.y, self.w, width, height),
+            u: crop(&self.u, self.w / 2, width / 2, height / 2),
+            v: crop(&self.v, self.w / 2, width / 2, height / 2),
+        }
+    }
+}
+
+/// Per-4x4 state of the picture being coded, read by prediction and context selection.
+struct Maps {
+    w4: usize,
+    h4: usize,
+    /// The block has been reconstructed (decoding order = coding order).
+    avail: Vec<bool>,
+    /// CtDepth of the CU covering the block.
+    depth: Vec<u8>,
+    /// Luma intra mode (DC for blocks that are not intra).
+    mode: Vec<u8>,
+}
+
+impl Maps {
+    /// Applies `f` to the blocks of an n x n area (clipped to the picture).
+    fn fill(&mut self, x: usize, y: usize, n: usize, f: impl Fn(&mut Self, usize)) {
+        for by in y / 4..((y + n) / 4).min(self.h4) {
+            for bx in x / 4..((x + n) / 4).min(self.w4) {
+                f(self, by * self.w4 + bx);
+            }
+        }
+    }
+}
+
+/// A CTU's coding tree as decided by the search.
+pub enum Node {
+    Split(Box<[Option<Node>; 4]>),
+    Cu(Box<IntraCu>),
+}
+
+/// A saved copy of an area's reconstruction and maps.
+struct Snapshot {
+    rec: [Vec<u8>; 3],
+    depth: Vec<u8>,
+    mode: Vec<u8>,
+}
+
+/// Search effort knobs (defaults chosen from the intra benchmark; see BENCHMARKS.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Effort {
+    /// Modes kept from the SATD pre-selection for the full rate-distortion check.
+    pub rd_modes: usize,
+}
+
+impl Default for Effort {
+    fn default() -> Self {
+        Effort { rd_modes: 2 }
+    }
+}
+
+/// Encodes pictures of one coded size; keeps its buffers between pictures.
+pub struct PictureEncoder {
+    pub src: Planes,
+    pub rec: Planes,
+    maps: Maps,
+    mx: Matrices,
+    scans: Scans,
+    qp: i32,
+    qpc: i32,
+    lambda: f64,
+    sqrt_lambda: f64,
+    chroma_weight: f64,
+    pub effort: Effort,
+    /// Sum of the luma SATD of the chosen predictions (the rate control's complexity).
+    pub satd_sum: u64,
+}
+
+impl PictureEncoder {
+    pub fn new(coded_w: usize, coded_h: usize) -> Self {
+        let (w4, h4) = (coded_w / 4, coded_h / 4);
+        PictureEncoder {
+            src: Planes::new(coded_w, coded_h),
+            rec: Planes::new(coded_w, coded_h),
+            maps: Maps {
+                w4,
+                h4,
+                avail: vec![false; w4 * h4],
+                depth: vec![0; w4 * h4],
+                mode: vec![DC as u8; w4 * h4],
+            },
+            mx: Matrices::new(),
+            scans: Scans::new(),
+            qp: 0,
+            qpc: 0,
+            lambda: 0.0,
+            sqrt_lambda: 0.0,
+            chroma_weight: 1.0,
+            effort: Effort::default(),
+            satd_sum: 0,
+        }
+    }
+
+    fn set_qp(&mut self, qp: i32) {
+        self.qp = qp;
+        self.qpc = chroma_qp(qp, 0);
+        // HM's intra lambda: 0.57 * 2^((QP - 12) / 3), for SSE distortion.
+        self.lambda = 0.57 * 2f64.powf((qp - 12) as f64 / 3.0);
+        self.sqrt_lambda = self.lambda.sqrt();
+        self.chroma_weight = 2f64.powf((qp - self.qpc) as f64 / 3.0);
+    }
+
+    /// Encodes the picture in `self.src` as one I slice at `qp`: returns the slice data (CABAC
+    /// part, after the header, terminated) appended to `w`, and leaves the deblocked
+    /// reconstruction in `self.rec`.
+    pub fn encode_intra(&mut self, w: &mut super::bitwriter::BitWriter, qp: i32) {
+        self.set_qp(qp);
+        self.satd_sum = 0;
+        self.maps.avail.fill(false);
+        let (cw, ch) = (self.src.w, self.src.h);
+        let mut dbk = DeblockMap::new(cw, ch);
+        let ctb = 1usize << CTB_LOG2;
+        let ctx0 = init_contexts(0, qp);
+        let mut writer = Writer {
+            cabac: Cabac::new(w),
+            ctx: ctx0,
+        };
+        let nx = cw.div_ceil(ctb);
+        let ny = ch.div_ceil(ctb);
+        for cy in 0..ny {
+            for cx in 0..nx {
+                let est = Estimator::new(&writer.ctx);
+                let (_, node, _) = self.search(cx * ctb, cy * ctb, CTB_LOG2, 0, est);
+                self.write_node(
+                    &mut writer,
+                    &mut dbk,
+                    &node,
+                    cx * ctb,
+                    cy * ctb,
+                    CTB_LOG2,
+                    0,
+                );
+                let last = cy + 1 == ny && cx + 1 == nx;
+                writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
+            }
+        }
+        drop(writer);
+        w.align_zero(); // rbsp_slice_segment_trailing_bits after the stop bit of the flush
+        let PictureEncoder { rec, .. } = self;
+        let Planes { y, u, v, .. } = rec;
+        deblock(&dbk, y, u, v, cw, ch, 0, 0);
+    }
+
+    fn split_ctx(&self, x: usize, y: usize, depth: u32) -> usize {
+        let m = &self.maps;
+        let l = x > 0 && m.depth[(y / 4) * m.w4 + (x - 1) / 4] as u32 > depth;
+        let a = y > 0 && m.depth[((y - 1) / 4) * m.w4 + x / 4] as u32 > depth;
+        ctx::SPLIT_CU + l as usize + a as usize
+    }
+
+    fn snapshot(&self, x: usize, y: usize, n: usize) -> Snapshot {
+        let mut rec: [Vec<u8>; 3] = Default::default();
+        for (c, r) in rec.iter_mut().enumerate() {
+            let (bx, by, bn) = if c == 0 {
+                (x, y, n)
+            } else {
+                (x / 2, y / 2, n / 2)
+            };
+            let (p, s) = (self.rec.plane(c), self.rec.stride(c));
+            for row in by..by + bn {
+                r.extend_from_slice(&p[row * s + bx..row * s + bx + bn]);
+            }
+        }
+        let m = &self.maps;
+        let mut depth = Vec::new();
+        let mut mode = Vec::new();
+        for by in y / 4..(y + n) / 4 {
+            depth.extend_from_slice(&m.depth[by * m.w4 + x / 4..by * m.w4 + (x + n) / 4]);
+            mode.extend_from_slice(&m.mode[by * m.w4 + x / 4..by * m.w4 + (x + n) / 4]);
+        }
+        Snapshot { rec, depth, mode }
+    }
+
+    fn restore(&mut self, s: &Snapshot, x: usize, y: usize, n: usize) {
+        for c in 0..3 {
+            let (bx, by, bn) = if c == 0 {
+                (x, y, n)
+            } else {
+                (x / 2, y / 2, n / 2)
+            };
+            let st = self.rec.stride(c);
+            let p = self.rec.plane_mut(c);
+            for (i, row) in (by..by + bn).enumerate() {
+                p[row * st + bx..row * st + bx + bn]
+                    .copy_from_slice(&s.rec[c][i * bn..(i + 1) * bn]);
+            }
+        }
+        let m = &mut self.maps;
+        let q = n / 4;
+        for (i, by) in (y / 4..(y + n) / 4).enumerate() {
+            let r = by * m.w4 + x / 4;
+            m.depth[r..r + q].copy_from_slice(&s.depth[i * q..(i + 1) * q]);
+            m.mode[r..r + q].copy_from_slice(&s.mode[i * q..(i + 1) * q]);
+            m.avail[r..r + q].fill(true);
+        }
+    }
+
+    /// Chooses the coding of the block at (x, y) of size 1 << log2: returns its distortion, its
+    /// tree and the estimator after its bits. Leaves the chosen reconstruction in place.
+    fn search(
+        &mut self,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u32,
+        est: Estimator,
+    ) -> (f64, Node, Estimator) {
+        let n = 1usize << log2;
+        let (w, h) = (self.src.w, self.src.h);
+        let inside = x + n <= w && y + n <= h;
+        let split_coded = inside && log2 > MIN_CB_LOG2;
+        let mut best: Option<(f64, Node, Estimator, f64)> = None;
+        if inside {
+            let mut e = est.clone();
+            if split_coded {
+                e.bin(self.split_ctx(x, y, depth), 0);
+            }
+            let (d, cu, e) = self.intra_cu(x, y, log2, depth, e);
+            let cost = d + self.lambda * e.bits();
+            best = Some((d, Node::Cu(Box::new(cu)), e, cost));
+        }
+        if log2 > MIN_CB_LOG2 {
+            let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
+            let snap = best.is_some().then(|| self.snapshot(x, y, n));
+            self.maps.fill(x, y, n, |m, i| m.avail[i] = false);
+            let mut e = est;
+            if split_coded {
+                let c = self.split_ctx(x, y, depth);
+                e.bin(c, 1);
+            }
+            let half = n / 2;
+            let mut dist = 0.0;
+            let mut kids: [Option<Node>; 4] = [None, None, None, None];
+            let mut abandoned = false;
+            for (k, kid) in kids.iter_mut().enumerate() {
+                let (kx, ky) = (x + (k & 1) * half, y + (k >> 1) * half);
+                if kx >= w || ky >= h {
+                    continue;
+                }
+                let (d, node, e2) = self.search(kx, ky, log2 - 1, depth + 1, e);
+                e = e2;
+                dist += d;
+                *kid = Some(node);
+                if dist + self.lambda * e.bits() >= leaf_cost {
+                    abandoned = true;
+                    break;
+                }
+            }
+            if !abandoned {
+                return (dist, Node::Split(Box::new(kids)), e);
+            }
+            let snap = snap.expect("a split can only be abandoned against a leaf");
+            self.restore(&snap, x, y, n);
+        }
+        let (d, node, e, _) = best.expect("blocks outside the picture are always split");
+        (d, node, e)
+    }
+
+    /// The intra prediction references of component `c` for the block at (x, y) (component
+    /// coordinates) of size n.
+    fn refs(&self, c: usize, x: usize, y: usize, n: usize) -> Refs {
+        let m = &self.maps;
+        let shift = if c == 0 { 0 } else { 1 };
+        let (pw, ph) = ((self.src.w >> shift) as i32, (self.src.h >> shift) as i32);
+        let avail = |sx: i32, sy: i32| -> bool {
+            sx >= 0
+                && sy >= 0
+                && sx < pw
+                && sy < ph
+                && m.avail[((sy << shift) as usize / 4) * m.w4 + (sx << shift) as usize / 4]
+        };
+        build_refs(self.rec.plane(c), self.rec.stride(c), x, y, n, &avail)
+    }
+
+    /// Codes a block of component `c` with the prediction `pred` (n x n): transform, quantise,
+    /// reconstruct into `self.rec`. Returns (levels, coded?, SSE).
+    fn code_block(
+        &mut self,
+        c: usize,
+        x: usize,
+        y: usize,
+        log2: u32,
+        pred: &[u8],
+        write_rec: bool,
+    ) -> (Vec<i32>, bool, u64) {
+        let n = 1usize << log2;
+        let (sp, ss) = (self.src.plane(c), self.src.stride(c));
+        let mut res = vec![0i32; n * n];
+        for r in 0..n {
+            for k in 0..n {
+                res[r * n + k] = sp[(y + r) * ss + x + k] as i32 - pred[r * n + k] as i32;
+            }
+        }
+        let dst = c == 0 && log2 == 2;
+        let mut coef = vec![0i32; n * n];
+        forward(&self.mx, &res, &mut coef, log2, dst);
+        let qp = if c == 0 { self.qp } else { self.qpc };
+        let mut levels = vec![0i32; n * n];
+        let nz = quantize(&coef, &mut levels, log2, qp, true);
+        let mut recb = pred.to_vec();
+        if nz > 0 {
+            dequantize(&levels, &mut coef, log2, qp);
+            inverse(&self.mx, &coef, &mut res, log2, dst);
+            for (o, (&p, &r)) in recb.iter_mut().zip(pred.iter().zip(&res)) {
+                *o = (p as i32 + r).clamp(0, 255) as u8;
+            }
+        }
+        let mut sse = 0u64;
+        for r in 0..n {
+            for k in 0..n {
+                let d = sp[(y + r) * ss + x + k] as i32 - recb[r * n + k] as i32;
+                sse += (d * d) as u64;
+            }
+        }
+        if write_rec {
+            let rs = self.rec.stride(c);
+            let rp = self.rec.plane_mut(c);
+            for r in 0..n {
+                rp[(y + r) * rs + x..(y + r) * rs + x + n]
+                    .copy_from_slice(&recb[r * n..(r + 1) * n]);
+            }
+        }
+        (levels, nz > 0, sse)
+    }
+
+    /// Decides and codes one intra CU: luma mode by SATD pre-selection then RD, chroma with
+    /// the derived mode. Returns (distortion, CU, estimator after its syntax).
+    fn intra_cu(
+        &mut self,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u32,
+        est: Estimator,
+    ) -> (f64, IntraCu, Estimator) {
+        let n = 1usize << log2;
+        let m = &self.maps;
+        let a = if x > 0 {
+            m.mode[(y / 4) * m.w4 + (x - 1) / 4] as u32
+        } else {
+            DC
+        };
+        // The above neighbour counts only inside the same CTU row (8.4.2).
+        let b = if y > 0 && (y - 1) >> CTB_LOG2 == y >> CTB_LOG2 {
+            m.mode[((y - 1) / 4) * m.w4 + x / 4] as u32
+        } else {
+            DC
+        };
+        let mpm = intra::mpm(a, b);
+        let refs = self.refs(0, x, y, n);
+        let filtered = filter_refs(&refs, n, intra::PLANAR, true);
+        let mut pred = vec![0u8; n * n];
+        let (sp, ss) = (&self.src.y, self.src.w);
+        let src_blk: Vec<u8> = (0..n)
+            .flat_map(|r| sp[(y + r) * ss + x..(y + r) * ss + x + n].iter().copied())
+            .collect();
+        let mode_bits = |m: u32| match mpm.iter().position(|&v| v == m) {
+            Some(0) => 2.0,
+            Some(_) => 3.0,
+            None => 6.0,
+        };
+        let satd_of = |mode: u32, pred: &mut [u8]| -> f64 {
+            let r = if uses_filter(n, mode) {
+                &filtered
+            } else {
+                &refs
+            };
+            predict(r, n, mode, true, pred, n);
+            satd(&src_blk, pred, n) as f64 + self.sqrt_lambda * mode_bits(mode)
+        };
+        // Coarse pass over planar, DC and every fourth angle, then refine around the best.
+        let mut scored: Vec<(f64, u32)> = Vec::with_capacity(40);
+        let mut seen = [false; 35];
+        for mode in [0u32, 1, 2, 6, 10, 14, 18, 22, 26, 30, 34] {
+            scored.push((satd_of(mode, &mut pred), mode));
+            seen[mode as usize] = true;
+        }
+        for step in [2i32, 1] {
+            scored.sort_by(|p, q| p.0.total_cmp(&q.0));
+            let centres: Vec<u32> = scored
+                .iter()
+                .filter(|s| s.1 >= 2)
+                .take(2)
+                .map(|s| s.1)
+                .collect();
+            for c in centres {
+                for d in [-step, step] {
+                    let m = c as i32 + d;
+                    if (2..=34).contains(&m) && !seen[m as usize] {
+                        seen[m as usize] = true;
+                        scored.push((satd_of(m as u32, &mut pred), m as u32));
+                    }
+                }
+            }
+        }
+        scored.sort_by(|p, q| p.0.total_cmp(&q.0));
+        let mut cands: Vec<u32> = scored
+            .iter()
+            .take(self.effort.rd_modes)
+            .map(|s| s.1)
+            .collect();
+        if !cands.contains(&mpm[0]) {
+            cands.push(mpm[0]);
+        }
+        // Full RD on the candidates (luma only: chroma follows the chosen mode).
+        let mut best: Option<(f64, u32, Vec<i32>, bool, u64)> = None;
+        for &mode in &cands {
+            let r = if uses_filter(n, mode) {
+                &filtered
+            } else {
+                &refs
+            };
+            predict(r, n, mode, true, &mut pred, n);
+            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, false);
+            let cu = IntraCu {
+                log2,
+                mode,
+                mpm,
+                levels: [levels, Vec::new(), Vec::new()],
+                cbf: [cbf, false, false],
+            };
+            let mut e = Estimator::new(&est.ctx);
+            syntax::intra_luma_part(&mut e, &self.scans, &cu);
+            let cost = sse as f64 + self.lambda * e.bits();
+            if best.as_ref().is_none_or(|b| cost < b.0) {
+                let [l, _, _] = cu.levels;
+                best = Some((cost, mode, l, cbf, sse));
+            }
+        }
+        let (_, mode, luma_levels, cbf_y, sse_y) = best.expect("at least one candidate");
+        // Reconstruct the chosen luma (recomputing is cheaper than keeping every candidate).
+        let r = if uses_filter(n, mode) {
+            &filtered
+        } else {
+            &refs
+        };
+        predict(r, n, mode, true, &mut pred, n);
+        self.satd_sum += satd(&src_blk, &pred, n) as u64;
+        let (_, _, _) = self.code_block(0, x, y, log2, &pred, true);
+        // Chroma with the derived mode.
+        let (nc, xc, yc) = (n / 2, x / 2, y / 2);
+        let mut cpred = vec![0u8; nc * nc];
+        let mut chroma_levels = [Vec::new(), Vec::new()];
+        let mut cbf_c = [false; 2];
+        let mut sse_c = 0u64;
+        for c in 1..3 {
+            let r = self.refs(c, xc, yc, nc);
+            predict(&r, nc, mode, false, &mut cpred, nc);
+            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, true);
+            chroma_levels[c - 1] = l;
+            cbf_c[c - 1] = cbf;
+            sse_c += sse;
+        }
+        let [lu, lv] = chroma_levels;
+        let cu = IntraCu {
+            log2,
+            mode,
+            mpm,
+            levels: [luma_levels, lu, lv],
+            cbf: [cbf_y, cbf_c[0], cbf_c[1]],
+        };
+        let mut e = est;
+        syntax::intra_cu(&mut e, &self.scans, &cu, MIN_CB_LOG2, false);
+        self.maps.fill(x, y, n, |m, i| {
+            m.avail[i] = true;
+            m.depth[i] = depth as u8;
+            m.mode[i] = mode as u8;
+        });
+        (sse_y as f64 + self.chroma_weight * sse_c as f64, cu, e)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_node(
+        &self,
+        w: &mut Writer<'_>,
+        dbk: &mut DeblockMap,
+        node: &Node,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u32,
+    ) {
+        let n = 1usize << log2;
+        let (pw, ph) = (self.src.w, self.src.h);
+        let split_coded = x + n <= pw && y + n <= ph && log2 > MIN_CB_LOG2;
+        match node {
+            Node::Split(kids) => {
+                if split_coded {
+                    w.bin(self.split_ctx(x, y, depth), 1);
+                }
+                let half = n / 2;
+                for (k, kid) in kids.iter().enumerate() {
+                    if let Some(kid) = kid {
+                        self.write_node(
+                            w,
+                            dbk,
+                            kid,
+                            x + (k & 1) * half,
+                            y + (k >> 1) * half,
+                            log2 - 1,
+                            depth + 1,
+                        );
+                    }
+                }
+            }
+            Node::Cu(cu) => {
+                if split_coded {
+                    w.bin(self.split_ctx(x, y, depth), 0);
+                }
+                syntax::intra_cu(w, &self.scans, cu, MIN_CB_LOG2, false);
+                dbk.set_block(
+                    x,
+                    y,
+                    n,
+                    n,
+                    BlockInfo {
+                        qp_y: self.qp as i8,
+                        intra: true,
+                        nonzero: cu.cbf[0],
+                        mv: [0, 0],
+                        ref_idx: -1,
+                    },
+                );
+                dbk.mark_tu(x, y, n);
+                dbk.mark_pu(x, y, n, n);
+            }
+        }
+    }
+}
+
+/// Sum of absolute Hadamard-transformed differences over 8x8 blocks (4x4 for n = 4).
+pub fn satd(src: &[u8], pred: &[u8], n: usize) -> u32 {
+    let b = if n >= 8 { 8 } else { 4 };
+    let mut total = 0u32;
+    let mut d = [0i32; 64];
+    for by in (0..n).step_by(b) {
+        for bx in (0..n).step_by(b) {
+            for r in 0..b {
+                for c in 0..b {
+                    let i = (by + r) * n + bx + c;
+                    d[r * b + c] = src[i] as i32 - pred[i] as i32;
+                }
+            }
+            total += hadamard(&mut d[..b * b], b);
+        }
+    }
+    total
+}
+
+fn hadamard(d: &mut [i32], b: usize) -> u32 {
+    // Rows then columns of an unnormalised Walsh-Hadamard transform.
+    for r in 0..b {
+        fwht(&mut d[r * b..(r + 1) * b]);
+    }
+    let mut col = [0i32; 8];
+    let mut sum = 0u32;
+    for c in 0..b {
+        for r in 0..b {
+            col[r] = d[r * b + c];
+        }
+        fwht(&mut col[..b]);
+        sum += col[..b].iter().map(|v| v.unsigned_abs()).sum::<u32>();
+    }
+    // Scale to roughly the SAD of the residual (as HM does).
+    if b == 8 {
+        (sum + 2) >> 2
+    } else {
+        (sum + 1) >> 1
+    }
+}
+
+fn fwht(v: &mut [i32]) {
+    let mut h = 1;
+    while h < v.len() {
+        for i in (0..v.len()).step_by(2 * h) {
+            for j in i..i + h {
+                let (a, b) = (v[j], v[j + h]);
+                v[j] = a + b;
+                v[j + h] = a - b;
+            }
+        }
+        h *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn satd_of_a_flat_difference_is_its_sad() {
+        let a = vec![10u8; 64];
+        let b = vec![7u8; 64];
+        // Only the DC term survives: 64 * 3, scaled by 1/4 as HM scales 8x8 SATD.
+        assert_eq!(satd(&a, &b, 8), 48);
+        assert_eq!(satd(&a, &a, 8), 0);
+    }
+}

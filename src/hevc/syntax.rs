@@ -1,0 +1,472 @@
+//! CABAC-coded syntax of a coding unit (7.3.8.5–7.3.8.11), written once and used twice:
+//! through [`Estimator`] to measure bits during mode decision, and through [`Writer`] to
+//! produce the slice data. Keeping one copy is what keeps the estimate and the stream in step.
+
+use super::cabac::{bin_cost, Cabac, Context};
+use super::tables::{ctx, Scans};
+
+/// Where CABAC bins go.
+pub trait Sink {
+    fn bin(&mut self, ctx_idx: usize, b: u32);
+    /// `n` bypass bins holding the low bits of `v`, most significant first.
+    fn bypass(&mut self, v: u32, n: u32);
+}
+
+/// Counts the cost of bins in 1/32768 bit, updating its own copy of the contexts.
+#[derive(Clone)]
+pub struct Estimator {
+    pub ctx: Vec<Context>,
+    pub cost: u64,
+}
+
+impl Estimator {
+    pub fn new(ctx: &[Context]) -> Self {
+        Estimator {
+            ctx: ctx.to_vec(),
+            cost: 0,
+        }
+    }
+    pub fn bits(&self) -> f64 {
+        self.cost as f64 / 32768.0
+    }
+}
+
+impl Sink for Estimator {
+    #[inline]
+    fn bin(&mut self, i: usize, b: u32) {
+        let c = &mut self.ctx[i];
+        self.cost += bin_cost(c, b) as u64;
+        // The same state transition as the arithmetic coder.
+        if b == c.mps as u32 {
+            c.state = (c.state + 1).min(62);
+        } else {
+            if c.state == 0 {
+                c.mps = 1 - c.mps;
+            }
+            c.state = super::tables::TRANS_LPS[c.state as usize];
+        }
+    }
+    #[inline]
+    fn bypass(&mut self, _v: u32, n: u32) {
+        self.cost += 32768 * n as u64;
+    }
+}
+
+/// The real arithmetic coder with the slice's contexts.
+pub struct Writer<'a> {
+    pub cabac: Cabac<'a>,
+    pub ctx: Vec<Context>,
+}
+
+impl Sink for Writer<'_> {
+    #[inline]
+    fn bin(&mut self, i: usize, b: u32) {
+        self.cabac.encode(&mut self.ctx[i], b);
+    }
+    #[inline]
+    fn bypass(&mut self, v: u32, n: u32) {
+        self.cabac.bypass_bits(v, n);
+    }
+}
+
+/// The residual scan to use (7.4.9.11): mode-dependent for intra 4x4 blocks and 8x8 luma.
+pub fn scan_idx(log2: u32, luma: bool, intra_mode: Option<u32>) -> usize {
+    match intra_mode {
+        Some(m) if log2 == 2 || (log2 == 3 && luma) => match m {
+            6..=14 => 2,
+            22..=30 => 1,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+const CTX_IDX_MAP_4X4: [u8; 16] = [0, 1, 4, 5, 2, 3, 4, 5, 6, 6, 8, 8, 7, 7, 8, 8];
+
+/// Group index of a last-position coordinate (its prefix) and the group's first value.
+fn last_group(v: u32) -> (u32, u32) {
+    const MIN: [u32; 10] = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24];
+    let g = match v {
+        0..=3 => v,
+        4..=5 => 4,
+        6..=7 => 5,
+        8..=11 => 6,
+        12..=15 => 7,
+        16..=23 => 8,
+        _ => 9,
+    };
+    (g, MIN[g as usize])
+}
+
+/// coeff_abs_level_remaining (9.3.3.11): Rice prefix up to 3, then Exp-Golomb escape.
+fn write_remaining<S: Sink>(s: &mut S, v: u32, rice: u32) {
+    if v < (3 << rice) {
+        let q = v >> rice;
+        s.bypass((1 << (q + 1)) - 2, q + 1);
+        if rice > 0 {
+            s.bypass(v & ((1 << rice) - 1), rice);
+        }
+    } else {
+        let mut len = rice;
+        let mut rest = v - (3 << rice);
+        while rest >= (1 << len) {
+            rest -= 1 << len;
+            len += 1;
+        }
+        let ones = 3 + len + 1 - rice;
+        // `ones - 1` one-bins then a zero (at most 32 bins: split to stay in u32).
+        let mut n = ones;
+        while n > 16 {
+            s.bypass(0xffff, 16);
+            n -= 16;
+        }
+        s.bypass((1 << n) - 2, n);
+        s.bypass(rest, len);
+    }
+}
+
+/// residual_coding (7.3.8.11) for a block of `levels` (row-major, 1 << log2 wide) with at
+/// least one nonzero level. No transform skip, no sign hiding.
+pub fn residual<S: Sink>(
+    s: &mut S,
+    scans: &Scans,
+    levels: &[i32],
+    log2: u32,
+    chroma: bool,
+    sidx: usize,
+) {
+    let n = 1usize << log2;
+    let nsb = n >> 2;
+    let lsb = (log2 - 2) as usize;
+    let full = &scans.full[lsb][sidx];
+    let last = full
+        .iter()
+        .rposition(|&p| levels[p as usize] != 0)
+        .expect("residual of an all-zero block");
+    let (lx, ly) = (
+        (full[last] as usize % n) as u32,
+        (full[last] as usize / n) as u32,
+    );
+    // Last position: coded with x and y swapped for the vertical scan.
+    let (cx, cy) = if sidx == 2 { (ly, lx) } else { (lx, ly) };
+    let (off, shift) = if chroma {
+        (15, log2 - 2)
+    } else {
+        (3 * (log2 - 2) + ((log2 - 1) >> 2), (log2 + 1) >> 2)
+    };
+    let cmax = (log2 << 1) - 1;
+    let (gx, minx) = last_group(cx);
+    let (gy, miny) = last_group(cy);
+    for (base, g) in [(ctx::LAST_X, gx), (ctx::LAST_Y, gy)] {
+        for i in 0..g {
+            s.bin(base + (off + (i >> shift)) as usize, 1);
+        }
+        if g < cmax {
+            s.bin(base + (off + (g >> shift)) as usize, 0);
+        }
+    }
+    for (g, v, min) in [(gx, cx, minx), (gy, cy, miny)] {
+        if g > 3 {
+            s.bypass(v - min, (g >> 1) - 1);
+        }
+    }
+
+    let last_sb = last / 16;
+    let last_pos = last % 16;
+    let mut csbf = [false; 64];
+    let sb_scan = &scans.sb[lsb][sidx];
+    let in_sb = &scans.in_sb[sidx];
+    let mut c1 = 1u32; // greater1Ctx carried between sub-blocks
+    let mut first_sb = true;
+    let chroma_add = if chroma { 27 } else { 0 };
+    for i in (0..=last_sb).rev() {
+        let (xs, ys) = (sb_scan[i].0 as usize, sb_scan[i].1 as usize);
+        let base = i * 16;
+        let any = (0..16).any(|k| levels[full[base + k] as usize] != 0);
+        let mut infer_dc = false;
+        if i < last_sb && i > 0 {
+            let right = xs + 1 < nsb && csbf[ys * 8 + xs + 1];
+            let below = ys + 1 < nsb && csbf[(ys + 1) * 8 + xs];
+            let c = (right || below) as usize + if chroma { 2 } else { 0 };
+            s.bin(ctx::CSBF + c, any as u32);
+            infer_dc = true;
+        }
+        csbf[ys * 8 + xs] = i == last_sb || i == 0 || any;
+        if !csbf[ys * 8 + xs] {
+            continue;
+        }
+        let prev = if log2 == 2 {
+            0
+        } else {
+            let right = xs + 1 < nsb && csbf[ys * 8 + xs + 1];
+            let below = ys + 1 < nsb && csbf[(ys + 1) * 8 + xs];
+            right as u32 + 2 * below as u32
+        };
+        // Significance, in reverse scan; remember the nonzero levels in that order.
+        let mut abs = [0u32; 16];
+        let mut neg = [false; 16];
+        let mut cnt = 0usize;
+        let start = if i == last_sb {
+            let l = levels[full[base + last_pos] as usize];
+            abs[0] = l.unsigned_abs();
+            neg[0] = l < 0;
+            cnt = 1;
+            last_pos as i32 - 1
+        } else {
+            15
+        };
+        for k in (0..=start).rev() {
+            let k = k as usize;
+            let p = full[base + k] as usize;
+            let l = levels[p];
+            if k == 0 && infer_dc {
+                // Inferred significant: the sub-block is coded and nothing else was.
+                debug_assert!(l != 0);
+            } else {
+                let (xp, yp) = (in_sb[k].0 as usize, in_sb[k].1 as usize);
+                let sig = if log2 == 2 {
+                    CTX_IDX_MAP_4X4[yp * 4 + xp] as usize
+                } else if xs == 0 && ys == 0 && k == 0 {
+                    0
+                } else {
+                    let c = match prev {
+                        0 => match xp + yp {
+                            0 => 2,
+                            1 | 2 => 1,
+                            _ => 0,
+                        },
+                        1 => [2, 1, 0, 0][yp],
+                        2 => [2, 1, 0, 0][xp],
+                        _ => 2,
+                    };
+                    if !chroma {
+                        c + if xs + ys > 0 { 3 } else { 0 }
+                            + if log2 == 3 {
+                                if sidx == 0 {
+                                    9
+                                } else {
+                                    15
+                                }
+                            } else {
+                                21
+                            }
+                    } else {
+                        c + if log2 == 3 { 9 } else { 12 }
+                    }
+                };
+                s.bin(ctx::SIG + chroma_add + sig, (l != 0) as u32);
+                if l != 0 {
+                    infer_dc = false;
+                }
+            }
+            if l != 0 {
+                abs[cnt] = l.unsigned_abs();
+                neg[cnt] = l < 0;
+                cnt += 1;
+            }
+        }
+        // Greater-than-1 flags for the first 8, greater-than-2 for the first of those > 1.
+        let mut ctx_set = if i == 0 || chroma { 0 } else { 2 };
+        if !first_sb && c1 == 0 {
+            ctx_set += 1;
+        }
+        first_sb = false;
+        c1 = 1;
+        let gt1_base = ctx::GT1 + if chroma { 16 } else { 0 };
+        let mut gt2_at = usize::MAX;
+        for (k, &a) in abs.iter().enumerate().take(cnt.min(8)) {
+            let f = (a > 1) as u32;
+            s.bin(gt1_base + ctx_set * 4 + c1.min(3) as usize, f);
+            if f == 1 {
+                c1 = 0;
+                if gt2_at == usize::MAX {
+                    gt2_at = k;
+                }
+            } else if c1 > 0 {
+                c1 += 1;
+            }
+        }
+        if gt2_at != usize::MAX {
+            s.bin(
+                ctx::GT2 + ctx_set + if chroma { 4 } else { 0 },
+                (abs[gt2_at] > 2) as u32,
+            );
+        }
+        let mut signs = 0u32;
+        for &ng in &neg[..cnt] {
+            signs = (signs << 1) | ng as u32;
+        }
+        s.bypass(signs, cnt as u32);
+        let mut rice = 0u32;
+        for (k, &a) in abs.iter().enumerate().take(cnt) {
+            let base_level = if k < 8 {
+                if k == gt2_at {
+                    3
+                } else {
+                    2
+                }
+            } else {
+                1
+            };
+            if a >= base_level {
+                write_remaining(s, a - base_level, rice);
+                if a > 3 * (1 << rice) {
+                    rice = (rice + 1).min(4);
+                }
+            }
+        }
+    }
+}
+
+/// Everything about one intra CU's coding, kept from the search for the real write.
+#[derive(Clone, Debug)]
+pub struct IntraCu {
+    pub log2: u32,
+    /// Luma mode and how it is signalled.
+    pub mode: u32,
+    pub mpm: [u32; 3],
+    /// Luma, Cb, Cr levels (row-major) and their coded-block flags.
+    pub levels: [Vec<i32>; 3],
+    pub cbf: [bool; 3],
+}
+
+/// The luma mode signalling (prev_intra_luma_pred_flag, mpm_idx or rem_intra_luma_pred_mode).
+pub fn luma_mode<S: Sink>(s: &mut S, mode: u32, mpm: &[u32; 3]) {
+    if let Some(idx) = mpm.iter().position(|&m| m == mode) {
+        s.bin(ctx::PREV_INTRA_LUMA, 1);
+        // mpm_idx: truncated rice, cMax 2, bypass.
+        match idx {
+            0 => s.bypass(0, 1),
+            1 => s.bypass(2, 2),
+            _ => s.bypass(3, 2),
+        }
+    } else {
+        s.bin(ctx::PREV_INTRA_LUMA, 0);
+        let rem = mode - mpm.iter().filter(|&&m| m < mode).count() as u32;
+        s.bypass(rem, 5);
+    }
+}
+
+/// The luma part of an intra CU's coding (for comparing luma modes).
+pub fn intra_luma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
+    luma_mode(s, cu.mode, &cu.mpm);
+    s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);
+    if cu.cbf[0] {
+        let si = scan_idx(cu.log2, true, Some(cu.mode));
+        residual(s, scans, &cu.levels[0], cu.log2, false, si);
+    }
+}
+
+/// The chroma part: cbf_cb, cbf_cr and their residuals (chroma mode is always "derived").
+pub fn intra_chroma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
+    s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
+    s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
+    let l2c = cu.log2 - 1;
+    let si = scan_idx(l2c, false, Some(cu.mode));
+    for c in 1..3 {
+        if cu.cbf[c] {
+            residual(s, scans, &cu.levels[c], l2c, true, si);
+        }
+    }
+}
+
+/// coding_unit for an intra CU in any slice (after the split flag), in syntax order.
+pub fn intra_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu, min_cb_log2: u32, p_slice: bool) {
+    if p_slice {
+        s.bin(ctx::PRED_MODE, 1); // pred_mode_flag = MODE_INTRA (skip flag coded by the caller)
+    }
+    if cu.log2 == min_cb_log2 {
+        s.bin(ctx::PART_MODE, 1); // PART_2Nx2N
+    }
+    luma_mode(s, cu.mode, &cu.mpm);
+    s.bin(ctx::INTRA_CHROMA, 0); // intra_chroma_pred_mode 4: same as luma
+                                 // transform_tree at depth 0, no split: cbf_cb, cbf_cr, cbf_luma, then the residuals.
+    s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
+    s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
+    s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);
+    if cu.cbf[0] {
+        residual(
+            s,
+            scans,
+            &cu.levels[0],
+            cu.log2,
+            false,
+            scan_idx(cu.log2, true, Some(cu.mode)),
+        );
+    }
+    let l2c = cu.log2 - 1;
+    let si = scan_idx(l2c, false, Some(cu.mode));
+    for c in 1..3 {
+        if cu.cbf[c] {
+            residual(s, scans, &cu.levels[c], l2c, true, si);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Log(Vec<(i64, u32, u32)>);
+    impl Sink for Log {
+        fn bin(&mut self, c: usize, b: u32) {
+            self.0.push((c as i64, b, 1));
+        }
+        fn bypass(&mut self, v: u32, n: u32) {
+            self.0.push((-1, v, n));
+        }
+    }
+
+    #[test]
+    fn remaining_binarization() {
+        // rice 0: 0 -> "0", 2 -> "110", 3 -> "1110", 4 -> "11110" + EG1 of 0 -> "1110"+"0"+"0"?
+        let bits = |v: u32, r: u32| {
+            let mut l = Log(vec![]);
+            write_remaining(&mut l, v, r);
+            l.0.iter()
+                .map(|&(_, v, n)| {
+                    (0..n)
+                        .rev()
+                        .map(|i| if (v >> i) & 1 == 1 { '1' } else { '0' })
+                        .collect::<String>()
+                })
+                .collect::<String>()
+        };
+        assert_eq!(bits(0, 0), "0");
+        assert_eq!(bits(2, 0), "110");
+        assert_eq!(bits(3, 0), "1110");
+        // 4 with rice 0: prefix "1111" then EG(1) of 0 -> "0" + 1 bit -> "11110" + "0"
+        assert_eq!(bits(4, 0), "111100");
+        assert_eq!(bits(5, 0), "111101");
+        assert_eq!(bits(6, 0), "11111000");
+        assert_eq!(bits(5, 1), "1101");
+        assert_eq!(bits(1000, 4).len(), bits(1000, 4).len());
+    }
+
+    #[test]
+    fn last_position_groups() {
+        assert_eq!(last_group(3), (3, 3));
+        assert_eq!(last_group(5), (4, 4));
+        assert_eq!(last_group(7), (5, 6));
+        assert_eq!(last_group(31), (9, 24));
+    }
+
+    #[test]
+    fn single_dc_coefficient() {
+        let scans = Scans::new();
+        let mut lv = vec![0; 16];
+        lv[0] = -1;
+        let mut l = Log(vec![]);
+        residual(&mut l, &scans, &lv, 2, false, 0);
+        // last x prefix 0 (one 0 bin), last y prefix 0, gt1 = 0, sign 1.
+        assert_eq!(
+            l.0,
+            vec![
+                (ctx::LAST_X as i64, 0, 1),
+                (ctx::LAST_Y as i64, 0, 1),
+                ((ctx::GT1 + 1) as i64, 0, 1),
+                (-1, 1, 1)
+            ]
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! Transforms and quantisation (8.6.2–8.6.4): the 32x32 integer DCT matrix (its smaller
+//! matrices are its rows subsampled), the 4x4 DST, bit-exact inverse transform and scaling,
+//! and the encoder's forward transform and dead-zone quantiser.
+
+/// |coefficient| for the angle index i (units of pi/64, folded into 0..=32) of the H.265
+/// integer DCT: the 64 of row 0 and the spec's approximations of 64*sqrt(2)*cos(i*pi/64).
+const MAG: [i32; 33] = [
+    64, 90, 90, 90, 89, 88, 87, 85, 83, 82, 80, 78, 75, 73, 70, 67, 64, 61, 57, 54, 50, 46, 43, 38,
+    36, 31, 25, 22, 18, 13, 9, 4, 0,
+];
+
+/// transMatrix for 32x32: row k, column n (8.6.4.2).
+fn dct32() -> [[i32; 32]; 32] {
+    let mut m = [[0i32; 32]; 32];
+    for (k, row) in m.iter_mut().enumerate() {
+        for (n, v) in row.iter_mut().enumerate() {
+            let j = (k * (2 * n + 1)) % 128;
+            *v = match j {
+                0..=32 => MAG[j],
+                33..=64 => -MAG[64 - j],
+                65..=96 => -MAG[j - 64],
+                _ => MAG[128 - j],
+            };
+        }
+    }
+    m
+}
+
+pub const DST4: [[i32; 4]; 4] = [
+    [29, 55, 74, 84],
+    [74, 74, 0, -74],
+    [84, -29, -74, 55],
+    [55, -84, 74, -29],
+];
+
+/// The N-point matrix (N = 1 << log2) as a flat row-major Vec.
+pub fn matrix(log2: u32, dst: bool) -> Vec<i32> {
+    let n = 1usize << log2;
+    if dst {
+        return DST4.iter().flatten().copied().collect();
+    }
+    static M32: std::sync::OnceLock<[[i32; 32]; 32]> = std::sync::OnceLock::new();
+    let m = M32.get_or_init(dct32);
+    let step = 32 / n;
+    let mut v = Vec::with_capacity(n * n);
+    for k in 0..n {
+        for c in 0..n {
+            v.push(m[k * step][c]);
+        }
+    }
+    v
+}
+
+pub struct Matrices {
+    pub m: [Vec<i32>; 4], // log2 2..=5
+    pub dst: Vec<i32>,
+}
+
+impl Matrices {
+    pub fn new() -> Self {
+        Matrices {
+            m: [
+                matrix(2, false),
+                matrix(3, false),
+                matrix(4, false),
+                matrix(5, false),
+            ],
+            dst: matrix(2, true),
+        }
+    }
+    fn get(&self, log2: u32, dst: bool) -> &[i32] {
+        if dst {
+            &self.dst
+        } else {
+            &self.m[log2 as usize - 2]
+        }
+    }
+}
+
+impl Default for Matrices {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
+/// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n*n.
+pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
+    let n = 1usize << log2;
+    let m = mx.get(log2, dst);
+    let mut tmp = vec![0i32; n * n];
+    // Vertical: e[x][y] = sum_k m[k][y] * coef[k][x]  (column x, output row y)
+    for x in 0..n {
+        for y in 0..n {
+            let mut s = 0i64;
+            for k in 0..n {
+                let c = coef[k * n + x];
+                if c != 0 {
+                    s += m[k * n + y] as i64 * c as i64;
+                }
+            }
+            tmp[y * n + x] = ((s + 64) >> 7).clamp(-32768, 32767) as i32;
+        }
+    }
+    for y in 0..n {
+        for x in 0..n {
+            let mut s = 0i64;
+            for k in 0..n {
+                s += m[k * n + x] as i64 * tmp[y * n + k] as i64;
+            }
+            res[y * n + x] = ((s + 2048) >> 12) as i32;
+        }
+    }
+}
+
+/// Forward transform for the encoder (HM-style scaling for 8-bit: shifts log2-1 and log2+6),
+/// giving coefficients at the scale the quantiser expects.
+pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
+    let n = 1usize << log2;
+    let m = mx.get(log2, dst);
+    let s1 = log2 - 1;
+    let s2 = log2 + 6;
+    let mut tmp = vec![0i32; n * n];
+    // Rows: tmp[y][k] = sum_x m[k][x] * res[y][x]
+    for y in 0..n {
+        for k in 0..n {
+            let mut s = 0i64;
+            for x in 0..n {
+                s += m[k * n + x] as i64 * res[y * n + x] as i64;
+            }
+            tmp[y * n + k] = ((s + (1 << (s1 - 1).max(0))) >> s1) as i32;
+        }
+    }
+    // Columns: coef[k][x] = sum_y m[k][y] * tmp[y][x]
+    for x in 0..n {
+        for k in 0..n {
+            let mut s = 0i64;
+            for y in 0..n {
+                s += m[k * n + y] as i64 * tmp[y * n + x] as i64;
+            }
+            coef[k * n + x] = ((s + (1 << (s2 - 1))) >> s2) as i32;
+        }
+    }
+}
+
+const QUANT_SCALE: [i64; 6] = [26214, 23302, 20560, 18396, 16384, 14564];
+const LEVEL_SCALE: [i64; 6] = [40, 45, 51, 57, 64, 72];
+
+/// Dead-zone quantiser; returns the number of nonzero levels.
+pub fn quantize(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intra: bool) -> usize {
+    let qbits = 14 + qp / 6 + (15 - 8 - log2 as i32);
+    let offset: i64 = if intra { 171 } else { 85 } << (qbits - 9);
+    let scale = QUANT_SCALE[(qp % 6) as usize];
+    let mut nz = 0;
+    for (l, &c) in level.iter_mut().zip(coef) {
+        let a = ((c.unsigned_abs() as i64 * scale + offset) >> qbits).min(32767) as i32;
+        *l = if c < 0 { -a } else { a };
+        nz += (a != 0) as usize;
+    }
+    nz
+}
+
+/// Scaling (8.6.3) with flat scaling lists (m = 16), bit-exact.
+pub fn dequantize(level: &[i32], coef: &mut [i32], log2: u32, qp: i32) {
+    let bd_shift = 8 + log2 as i32 + 10 - 15;
+    let scale = 16 * LEVEL_SCALE[(qp % 6) as usize] << (qp / 6);
+    let add = 1i64 << (bd_shift - 1);
+    for (c, &l) in coef.iter_mut().zip(level) {
+        *c = ((l as i64 * scale + add) >> bd_shift).clamp(-32768, 32767) as i32;
+    }
+}
+
+/// The 4:2:0 chroma QP for a luma QP and offset (Table 8-10).
+pub fn chroma_qp(qp_y: i32, offset: i32) -> i32 {
+    let qpi = (qp_y + offset).clamp(0, 57);
+    match qpi {
+        0..=29 => qpi,
+        30..=43 => [29, 30, 31, 32, 33, 33, 34, 34, 35, 35, 36, 36, 37, 37][(qpi - 30) as usize],
+        _ => qpi - 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrices_have_the_spec_rows() {
+        let m4 = matrix(2, false);
+        assert_eq!(
+            &m4[..],
+            &[64, 64, 64, 64, 83, 36, -36, -83, 64, -64, -64, 64, 36, -83, 83, -36]
+        );
+        let m8 = matrix(3, false);
+        assert_eq!(&m8[8..16], &[89, 75, 50, 18, -18, -50, -75, -89]);
+        let m32 = matrix(5, false);
+        assert_eq!(
+            &m32[32..48],
+            &[90, 90, 88, 85, 82, 78, 73, 67, 61, 54, 46, 38, 31, 22, 13, 4]
+        );
+        let m16 = matrix(4, false);
+        assert_eq!(&m16[16..24], &[90, 87, 80, 70, 57, 43, 25, 9]);
+        // Rows are nearly orthogonal with norm ~ 64^2 * N.
+        for log2 in 2..=5u32 {
+            let n = 1usize << log2;
+            let m = matrix(log2, false);
+            for a in 0..n {
+                for b in 0..n {
+                    let dot: i64 = (0..n)
+                        .map(|i| m[a * n + i] as i64 * m[b * n + i] as i64)
+                        .sum();
+                    if a == b {
+                        assert!(
+                            (dot - 4096 * n as i64).abs() < 4096 * n as i64 / 50,
+                            "norm {log2} {a}"
+                        );
+                    } else {
+                        assert!(
+                            dot.abs() < 4096 * n as i64 / 50,
+                            "orth {log2} {a} {b}: {dot}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn inverse_matches_the_spec_equations() {
+        let mx = Matrices::new();
+        let mut seed = 11u32;
+        for log2 in 2..=5u32 {
+            for &dst in &[false, true] {
+                if dst && log2 != 2 {
+                    continue;
+                }
+                let n = 1usize << log2;
+                let m = matrix(log2, dst);
+                for trial in 0..20 {
+                    let coef: Vec<i32> = (0..n * n)
+                        .map(|_| {
+                            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+                            let v = ((seed >> 8) % 65536) as i32 - 32768;
+                            if trial < 3 {
+                                v
+                            } else if seed % 4 == 0 {
+                                v / 64
+                            } else {
+                                0
+                            }
+                        })
+                        .collect();
+                    let mut got = vec![0; n * n];
+                    inverse(&mx, &coef, &mut got, log2, dst);
+                    // Direct: e = M^T c (per column), clip, then r = e M.
+                    for y in 0..n {
+                        for x in 0..n {
+                            let mut r = 0i64;
+                            for k in 0..n {
+                                let mut e = 0i64;
+                                for j in 0..n {
+                                    e += m[j * n + y] as i64 * coef[j * n + k] as i64;
+                                }
+                                let g = ((e + 64) >> 7).clamp(-32768, 32767);
+                                r += m[k * n + x] as i64 * g;
+                            }
+                            assert_eq!(
+                                got[y * n + x] as i64,
+                                (r + 2048) >> 12,
+                                "log2 {log2} ({x},{y})"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn forward_quant_dequant_inverse_reconstructs() {
+        let mx = Matrices::new();
+        let mut seed = 5u32;
+        for log2 in 2..=5u32 {
+            let n = 1usize << log2;
+            let res: Vec<i32> = (0..n * n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+                    ((seed >> 20) % 200) as i32 - 100
+                })
+                .collect();
+            let mut c = vec![0; n * n];
+            let mut l = vec![0; n * n];
+            let mut d = vec![0; n * n];
+            let mut r = vec![0; n * n];
+            forward(&mx, &res, &mut c, log2, log2 == 2);
+            quantize(&c, &mut l, log2, 4, true);
+            dequantize(&l, &mut d, log2, 4);
+            inverse(&mx, &d, &mut r, log2, log2 == 2);
+            let maxerr = res
+                .iter()
+                .zip(&r)
+                .map(|(a, b)| (a - b).abs())
+                .max()
+                .unwrap();
+            assert!(maxerr <= 3, "log2 {log2}: max error {maxerr}");
+        }
+    }
+
+    #[test]
+    fn dequant_formula_and_dead_zone() {
+        let mut c = [0i32; 16];
+        dequantize(&[1; 16], &mut c, 2, 0);
+        // (1*16*40 << 0 + 16) >> 5 = 20
+        assert_eq!(c[0], 20);
+        let mut l = [0i32; 16];
+        // A small coefficient quantises to zero.
+        quantize(&[10; 16], &mut l, 2, 30, true);
+        assert!(l.iter().all(|&v| v == 0));
+        assert_eq!(chroma_qp(35, 0), 33);
+        assert_eq!(chroma_qp(51, 0), 45);
+        assert_eq!(chroma_qp(20, 0), 20);
+    }
+}
