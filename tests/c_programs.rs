@@ -61,8 +61,10 @@ fn c_program_links_and_encodes() {
         "NEEDED should be the SONAME:\n{ldd}"
     );
     let mjpeg = dir.join("out.mjpeg");
+    let h265 = dir.join("out.h265");
     let out = Command::new(&exe)
         .arg(&mjpeg)
+        .arg(&h265)
         .env("LD_LIBRARY_PATH", &lib)
         .output()
         .unwrap();
@@ -77,6 +79,24 @@ fn c_program_links_and_encodes() {
             .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]),
     );
     assert_eq!(yuv.len(), 30 * 640 * 480 * 3 / 2);
+    let yuv = common::run(
+        Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-xerror",
+                "-err_detect",
+                "crccheck+explode",
+                "-i",
+            ])
+            .arg(&h265)
+            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]),
+    );
+    assert_eq!(
+        yuv.len(),
+        10 * 200 * 120 * 3 / 2,
+        "ffmpeg decodes the 10 H.265 frames"
+    );
 }
 
 #[test]

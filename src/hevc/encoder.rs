@@ -163,6 +163,7 @@ pub struct PictureEncoder {
     pub effort: Effort,
     /// Sum of the luma SATD of the chosen predictions (the rate control's complexity).
     pub satd_sum: u64,
+    last_satd: u32,
 }
 
 impl PictureEncoder {
@@ -187,6 +188,7 @@ impl PictureEncoder {
             chroma_weight: 1.0,
             effort: Effort::default(),
             satd_sum: 0,
+            last_satd: 0,
         }
     }
 
@@ -372,54 +374,63 @@ impl PictureEncoder {
     }
 
     /// Codes a block of component `c` with the prediction `pred` (n x n): transform, quantise,
-    /// reconstruct into `self.rec`. Returns (levels, coded?, SSE).
+    /// reconstruct into `recb`. Returns (levels, coded?, SSE).
     fn code_block(
-        &mut self,
+        &self,
         c: usize,
         x: usize,
         y: usize,
         log2: u32,
         pred: &[u8],
-        write_rec: bool,
+        recb: &mut [u8],
     ) -> (Vec<i32>, bool, u64) {
         let n = 1usize << log2;
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
-        let mut res = vec![0i32; n * n];
+        let mut res = [0i32; 1024];
+        let res = &mut res[..n * n];
         for r in 0..n {
-            for k in 0..n {
-                res[r * n + k] = sp[(y + r) * ss + x + k] as i32 - pred[r * n + k] as i32;
+            let srow = &sp[(y + r) * ss + x..(y + r) * ss + x + n];
+            for ((o, &s), &p) in res[r * n..(r + 1) * n]
+                .iter_mut()
+                .zip(srow)
+                .zip(&pred[r * n..(r + 1) * n])
+            {
+                *o = s as i32 - p as i32;
             }
         }
         let dst = c == 0 && log2 == 2;
-        let mut coef = vec![0i32; n * n];
-        forward(&self.mx, &res, &mut coef, log2, dst);
+        let mut coef = [0i32; 1024];
+        let coef = &mut coef[..n * n];
+        forward(&self.mx, res, coef, log2, dst);
         let qp = if c == 0 { self.qp } else { self.qpc };
         let mut levels = vec![0i32; n * n];
-        let nz = quantize(&coef, &mut levels, log2, qp, true);
-        let mut recb = pred.to_vec();
+        let nz = quantize(coef, &mut levels, log2, qp, true);
+        recb[..n * n].copy_from_slice(&pred[..n * n]);
         if nz > 0 {
-            dequantize(&levels, &mut coef, log2, qp);
-            inverse(&self.mx, &coef, &mut res, log2, dst);
-            for (o, (&p, &r)) in recb.iter_mut().zip(pred.iter().zip(&res)) {
-                *o = (p as i32 + r).clamp(0, 255) as u8;
+            dequantize(&levels, coef, log2, qp);
+            inverse(&self.mx, coef, res, log2, dst);
+            for (o, &r) in recb.iter_mut().zip(res.iter()) {
+                *o = (*o as i32 + r).clamp(0, 255) as u8;
             }
         }
         let mut sse = 0u64;
         for r in 0..n {
-            for k in 0..n {
-                let d = sp[(y + r) * ss + x + k] as i32 - recb[r * n + k] as i32;
+            let srow = &sp[(y + r) * ss + x..(y + r) * ss + x + n];
+            for (&s, &q) in srow.iter().zip(&recb[r * n..(r + 1) * n]) {
+                let d = s as i32 - q as i32;
                 sse += (d * d) as u64;
             }
         }
-        if write_rec {
-            let rs = self.rec.stride(c);
-            let rp = self.rec.plane_mut(c);
-            for r in 0..n {
-                rp[(y + r) * rs + x..(y + r) * rs + x + n]
-                    .copy_from_slice(&recb[r * n..(r + 1) * n]);
-            }
-        }
         (levels, nz > 0, sse)
+    }
+
+    /// Copies an n x n block into the reconstruction of component `c`.
+    fn put_rec(&mut self, c: usize, x: usize, y: usize, n: usize, blk: &[u8]) {
+        let rs = self.rec.stride(c);
+        let rp = self.rec.plane_mut(c);
+        for r in 0..n {
+            rp[(y + r) * rs + x..(y + r) * rs + x + n].copy_from_slice(&blk[r * n..(r + 1) * n]);
+        }
     }
 
     /// Decides and codes one intra CU: luma mode by SATD pre-selection then RD, chroma with
@@ -503,6 +514,8 @@ impl PictureEncoder {
         }
         // Full RD on the candidates (luma only: chroma follows the chosen mode).
         let mut best: Option<(f64, u32, Vec<i32>, bool, u64)> = None;
+        let mut recb = vec![0u8; n * n];
+        let mut best_rec = vec![0u8; n * n];
         for &mode in &cands {
             let r = if uses_filter(n, mode) {
                 &filtered
@@ -510,7 +523,7 @@ impl PictureEncoder {
                 &refs
             };
             predict(r, n, mode, true, &mut pred, n);
-            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, false);
+            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb);
             let cu = IntraCu {
                 log2,
                 mode,
@@ -524,28 +537,26 @@ impl PictureEncoder {
             if best.as_ref().is_none_or(|b| cost < b.0) {
                 let [l, _, _] = cu.levels;
                 best = Some((cost, mode, l, cbf, sse));
+                std::mem::swap(&mut recb, &mut best_rec);
+                // The complexity measure for the rate control: SATD of the chosen prediction.
+                self.last_satd = satd(&src_blk, &pred, n);
             }
         }
         let (_, mode, luma_levels, cbf_y, sse_y) = best.expect("at least one candidate");
-        // Reconstruct the chosen luma (recomputing is cheaper than keeping every candidate).
-        let r = if uses_filter(n, mode) {
-            &filtered
-        } else {
-            &refs
-        };
-        predict(r, n, mode, true, &mut pred, n);
-        self.satd_sum += satd(&src_blk, &pred, n) as u64;
-        let (_, _, _) = self.code_block(0, x, y, log2, &pred, true);
+        self.satd_sum += self.last_satd as u64;
+        self.put_rec(0, x, y, n, &best_rec);
         // Chroma with the derived mode.
         let (nc, xc, yc) = (n / 2, x / 2, y / 2);
         let mut cpred = vec![0u8; nc * nc];
+        let mut crec = vec![0u8; nc * nc];
         let mut chroma_levels = [Vec::new(), Vec::new()];
         let mut cbf_c = [false; 2];
         let mut sse_c = 0u64;
         for c in 1..3 {
             let r = self.refs(c, xc, yc, nc);
             predict(&r, nc, mode, false, &mut cpred, nc);
-            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, true);
+            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec);
+            self.put_rec(c, xc, yc, nc, &crec);
             chroma_levels[c - 1] = l;
             cbf_c[c - 1] = cbf;
             sse_c += sse;
@@ -627,58 +638,76 @@ impl PictureEncoder {
     }
 }
 
-/// Sum of absolute Hadamard-transformed differences over 8x8 blocks (4x4 for n = 4).
+/// Sum of absolute Hadamard-transformed differences over 8x8 blocks (4x4 for n = 4), scaled
+/// as HM scales it (about the SAD of a residual).
 pub fn satd(src: &[u8], pred: &[u8], n: usize) -> u32 {
-    let b = if n >= 8 { 8 } else { 4 };
+    if n < 8 {
+        return satd4(src, pred, n);
+    }
     let mut total = 0u32;
-    let mut d = [0i32; 64];
-    for by in (0..n).step_by(b) {
-        for bx in (0..n).step_by(b) {
-            for r in 0..b {
-                for c in 0..b {
-                    let i = (by + r) * n + bx + c;
-                    d[r * b + c] = src[i] as i32 - pred[i] as i32;
+    for by in (0..n).step_by(8) {
+        for bx in (0..n).step_by(8) {
+            let mut d = [[0i32; 8]; 8];
+            for (r, row) in d.iter_mut().enumerate() {
+                let i = (by + r) * n + bx;
+                for c in 0..8 {
+                    row[c] = src[i + c] as i32 - pred[i + c] as i32;
                 }
+                fwht8(row);
             }
-            total += hadamard(&mut d[..b * b], b);
+            let mut sum = 0u32;
+            for c in 0..8 {
+                let mut col = [
+                    d[0][c], d[1][c], d[2][c], d[3][c], d[4][c], d[5][c], d[6][c], d[7][c],
+                ];
+                fwht8(&mut col);
+                sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
+            }
+            total += (sum + 2) >> 2;
         }
     }
     total
 }
 
-fn hadamard(d: &mut [i32], b: usize) -> u32 {
-    // Rows then columns of an unnormalised Walsh-Hadamard transform.
-    for r in 0..b {
-        fwht(&mut d[r * b..(r + 1) * b]);
-    }
-    let mut col = [0i32; 8];
-    let mut sum = 0u32;
-    for c in 0..b {
-        for r in 0..b {
-            col[r] = d[r * b + c];
+fn satd4(src: &[u8], pred: &[u8], n: usize) -> u32 {
+    let mut total = 0u32;
+    for by in (0..n).step_by(4) {
+        for bx in (0..n).step_by(4) {
+            let mut d = [[0i32; 4]; 4];
+            for (r, row) in d.iter_mut().enumerate() {
+                let i = (by + r) * n + bx;
+                for c in 0..4 {
+                    row[c] = src[i + c] as i32 - pred[i + c] as i32;
+                }
+                fwht4(row);
+            }
+            let mut sum = 0u32;
+            for c in 0..4 {
+                let mut col = [d[0][c], d[1][c], d[2][c], d[3][c]];
+                fwht4(&mut col);
+                sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
+            }
+            total += (sum + 1) >> 1;
         }
-        fwht(&mut col[..b]);
-        sum += col[..b].iter().map(|v| v.unsigned_abs()).sum::<u32>();
     }
-    // Scale to roughly the SAD of the residual (as HM does).
-    if b == 8 {
-        (sum + 2) >> 2
-    } else {
-        (sum + 1) >> 1
-    }
+    total
 }
 
-fn fwht(v: &mut [i32]) {
-    let mut h = 1;
-    while h < v.len() {
-        for i in (0..v.len()).step_by(2 * h) {
-            for j in i..i + h {
-                let (a, b) = (v[j], v[j + h]);
-                v[j] = a + b;
-                v[j + h] = a - b;
-            }
-        }
-        h *= 2;
+#[inline(always)]
+fn fwht4(v: &mut [i32; 4]) {
+    let (a, b, c, d) = (v[0] + v[1], v[0] - v[1], v[2] + v[3], v[2] - v[3]);
+    *v = [a + c, b + d, a - c, b - d];
+}
+
+#[inline(always)]
+fn fwht8(v: &mut [i32; 8]) {
+    let mut lo = [v[0], v[1], v[2], v[3]];
+    let mut hi = [v[4], v[5], v[6], v[7]];
+    fwht4(&mut lo);
+    fwht4(&mut hi);
+    for i in 0..4 {
+        v[i] = lo[i] + hi[i];
+        v[i + 4] = lo[i] - hi[i];
     }
 }
 
@@ -693,5 +722,11 @@ mod tests {
         // Only the DC term survives: 64 * 3, scaled by 1/4 as HM scales 8x8 SATD.
         assert_eq!(satd(&a, &b, 8), 48);
         assert_eq!(satd(&a, &a, 8), 0);
+        // A +-1 checkerboard is one Hadamard basis function: 64 at one coefficient.
+        let c: Vec<u8> = (0..64)
+            .map(|i| if (i % 8 + i / 8) % 2 == 0 { 11 } else { 9 })
+            .collect();
+        assert_eq!(satd(&c, &vec![10u8; 64], 8), 16);
+        assert_eq!(satd(&a[..16], &b[..16], 4), 24);
     }
 }

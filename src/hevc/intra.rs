@@ -196,20 +196,30 @@ pub fn predict(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: us
                     }
                 }
             }
+            // Row j of the prediction along the main direction, contiguous in `refb`.
+            let mut line = [0u8; 32];
             for j in 0..n {
                 let pos = (j as i32 + 1) * angle;
-                let idx = pos >> 5;
+                let start = ((pos >> 5) + 1 + off) as usize;
                 let fact = pos & 31;
-                for i in 0..n {
-                    let a = refb[(i as i32 + idx + 1 + off) as usize];
-                    let v = if fact != 0 {
-                        let b = refb[(i as i32 + idx + 2 + off) as usize];
-                        ((32 - fact) * a + fact * b + 16) >> 5
-                    } else {
-                        a
-                    };
-                    let (x, y) = if vertical { (i, j) } else { (j, i) };
-                    dst[y * ds + x] = v as u8;
+                let a = &refb[start..start + n];
+                let out = &mut line[..n];
+                if fact != 0 {
+                    let b = &refb[start + 1..start + 1 + n];
+                    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+                        *o = (((32 - fact) * a + fact * b + 16) >> 5) as u8;
+                    }
+                } else {
+                    for (o, &a) in out.iter_mut().zip(a) {
+                        *o = a as u8;
+                    }
+                }
+                if vertical {
+                    dst[j * ds..j * ds + n].copy_from_slice(out);
+                } else {
+                    for (i, &v) in out.iter().enumerate() {
+                        dst[i * ds + j] = v;
+                    }
                 }
             }
             if luma && n < 32 && angle == 0 {

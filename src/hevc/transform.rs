@@ -54,19 +54,32 @@ pub fn matrix(log2: u32, dst: bool) -> Vec<i32> {
 pub struct Matrices {
     pub m: [Vec<i32>; 4], // log2 2..=5
     pub dst: Vec<i32>,
+    /// Transposes of the four DCT matrices and (index 4) the DST.
+    t: [Vec<i32>; 5],
+}
+
+fn transpose(m: &[i32]) -> Vec<i32> {
+    let n = (m.len() as f64).sqrt() as usize;
+    (0..n * n).map(|i| m[(i % n) * n + i / n]).collect()
 }
 
 impl Matrices {
     pub fn new() -> Self {
-        Matrices {
-            m: [
-                matrix(2, false),
-                matrix(3, false),
-                matrix(4, false),
-                matrix(5, false),
-            ],
-            dst: matrix(2, true),
-        }
+        let m = [
+            matrix(2, false),
+            matrix(3, false),
+            matrix(4, false),
+            matrix(5, false),
+        ];
+        let dst = matrix(2, true);
+        let t = [
+            transpose(&m[0]),
+            transpose(&m[1]),
+            transpose(&m[2]),
+            transpose(&m[3]),
+            transpose(&dst),
+        ];
+        Matrices { m, dst, t }
     }
     fn get(&self, log2: u32, dst: bool) -> &[i32] {
         if dst {
@@ -85,30 +98,55 @@ impl Default for Matrices {
 
 /// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
 /// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n*n.
+/// Written as row-times-matrix loops over contiguous memory so the compiler vectorises them;
+/// rows of zero coefficients (most of them after quantisation) are skipped.
 pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     let n = 1usize << log2;
     let m = mx.get(log2, dst);
-    let mut tmp = vec![0i32; n * n];
-    // Vertical: e[x][y] = sum_k m[k][y] * coef[k][x]  (column x, output row y)
-    for x in 0..n {
+    // Vertical: tmp[y][x] = sum_k m[k][y] * coef[k][x]; accumulate row k of coef into every
+    // output row y with weight m[k][y]. Sums fit i32: |coef| <= 2^15, |m| <= 90, n <= 32.
+    let mut acc = [0i32; 32 * 32];
+    let acc = &mut acc[..n * n];
+    let mut last_row = 0;
+    for k in 0..n {
+        let row = &coef[k * n..(k + 1) * n];
+        if row.iter().all(|&c| c == 0) {
+            continue;
+        }
+        last_row = k + 1;
         for y in 0..n {
-            let mut s = 0i64;
-            for k in 0..n {
-                let c = coef[k * n + x];
-                if c != 0 {
-                    s += m[k * n + y] as i64 * c as i64;
-                }
+            let w = m[k * n + y];
+            let out = &mut acc[y * n..(y + 1) * n];
+            for (o, &c) in out.iter_mut().zip(row) {
+                *o += w * c;
             }
-            tmp[y * n + x] = ((s + 64) >> 7).clamp(-32768, 32767) as i32;
         }
     }
+    if last_row == 0 {
+        res[..n * n].fill(0);
+        return;
+    }
+    let mut tmp = [0i32; 32 * 32];
+    let tmp = &mut tmp[..n * n];
+    for (t, &a) in tmp.iter_mut().zip(acc.iter()) {
+        *t = ((a + 64) >> 7).clamp(-32768, 32767);
+    }
+    // Horizontal: res[y][x] = sum_k tmp[y][k] * m[k][x]. |tmp| <= 2^15: the sum can exceed
+    // i32 only in theory (2^15 * 90 * 32 < 2^27), so i32 is exact.
     for y in 0..n {
-        for x in 0..n {
-            let mut s = 0i64;
-            for k in 0..n {
-                s += m[k * n + x] as i64 * tmp[y * n + k] as i64;
+        let mut out = [0i32; 32];
+        let out = &mut out[..n];
+        for k in 0..n {
+            let t = tmp[y * n + k];
+            if t == 0 {
+                continue;
             }
-            res[y * n + x] = ((s + 2048) >> 12) as i32;
+            for (o, &w) in out.iter_mut().zip(&m[k * n..(k + 1) * n]) {
+                *o += t * w;
+            }
+        }
+        for (r, &o) in res[y * n..(y + 1) * n].iter_mut().zip(out.iter()) {
+            *r = (o + 2048) >> 12;
         }
     }
 }
@@ -120,25 +158,39 @@ pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: boo
     let m = mx.get(log2, dst);
     let s1 = log2 - 1;
     let s2 = log2 + 6;
-    let mut tmp = vec![0i32; n * n];
-    // Rows: tmp[y][k] = sum_x m[k][x] * res[y][x]
+    // Rows: tmp[y][k] = sum_x res[y][x] * m[k][x] = sum_x res[y][x] * mt[x][k].
+    let mt = &mx.t[if dst { 4 } else { log2 as usize - 2 }];
+    let mut tmp = [0i32; 32 * 32];
+    let tmp = &mut tmp[..n * n];
     for y in 0..n {
-        for k in 0..n {
-            let mut s = 0i64;
-            for x in 0..n {
-                s += m[k * n + x] as i64 * res[y * n + x] as i64;
+        let out = &mut tmp[y * n..(y + 1) * n];
+        for x in 0..n {
+            let r = res[y * n + x];
+            if r == 0 {
+                continue;
             }
-            tmp[y * n + k] = ((s + (1 << (s1 - 1).max(0))) >> s1) as i32;
+            for (o, &w) in out.iter_mut().zip(&mt[x * n..(x + 1) * n]) {
+                *o += r * w;
+            }
+        }
+        let add = 1 << (s1 - 1).max(0);
+        for o in out.iter_mut() {
+            *o = (*o + add) >> s1;
         }
     }
-    // Columns: coef[k][x] = sum_y m[k][y] * tmp[y][x]
-    for x in 0..n {
-        for k in 0..n {
-            let mut s = 0i64;
-            for y in 0..n {
-                s += m[k * n + y] as i64 * tmp[y * n + x] as i64;
+    // Columns: coef[k][x] = sum_y m[k][y] * tmp[y][x]. |tmp| < 2^16 after the first shift,
+    // so |sum| < 2^16 * 90 * 32 < 2^31.
+    for k in 0..n {
+        let out = &mut coef[k * n..(k + 1) * n];
+        out.fill(0);
+        for y in 0..n {
+            let w = m[k * n + y];
+            for (o, &t) in out.iter_mut().zip(&tmp[y * n..(y + 1) * n]) {
+                *o += w * t;
             }
-            coef[k * n + x] = ((s + (1 << (s2 - 1))) >> s2) as i32;
+        }
+        for o in out.iter_mut() {
+            *o = (*o + (1 << (s2 - 1))) >> s2;
         }
     }
 }

@@ -1,5 +1,6 @@
 /* Links libvenc and exercises the C API: encode, packets, misuse, error messages.
- * Usage: test_link OUT.mjpeg   (writes 30 frames of 640x480 MJPEG for ffmpeg to check). */
+ * Usage: test_link OUT.mjpeg [OUT.h265]   (writes 30 frames of 640x480 MJPEG, and 10 frames of
+ * 200x120 H.265 through enc_open_simple(2, ...), for ffmpeg to check). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,43 @@ int main(int argc, char **argv) {
 
   CHECK(enc_close(enc) == ENC_OK, "close");
   CHECK(enc_close(enc) == ENC_ERR_BAD_HANDLE, "double close");
+
+  /* H.265 through the seed's one-call open: one access unit per frame, keyframes flagged,
+   * parameter sets in front of each IDR and also available on their own. */
+  {
+    const int hw = 200, hh = 120;
+    size_t hsz = (size_t)hw * hh * 3 / 2;
+    EncEncoder *he = NULL;
+    FILE *ho = fopen(argc > 2 ? argv[2] : "test_link.h265", "wb");
+    uint8_t hdr[256];
+    size_t hdr_len = 0;
+    int n = 0;
+    CHECK(enc_open_simple(ENC_CODEC_H265, hw, hh, 1000, &he) == ENC_OK && he, "open H.265: %s", last_err(NULL));
+    if (he) {
+      CHECK(enc_get_headers(he, hdr, sizeof hdr, &hdr_len) == ENC_OK && hdr_len > 20, "headers %zu", hdr_len);
+      CHECK(hdr[0] == 0 && hdr[1] == 0 && hdr[2] == 0 && hdr[3] == 1 && (hdr[4] >> 1) == 32, "VPS first");
+      for (i = 0; i < 10; i++) {
+        fill(frame, hw, hh, i);
+        CHECK(enc_send_frame(he, frame, hsz, 500 + i, -1) == ENC_OK, "send h265 %d: %s", i, last_err(he));
+      }
+      CHECK(enc_send_frame(he, NULL, 0, 0, 0) == ENC_OK, "flush h265");
+      for (;;) {
+        EncPacket *p = NULL;
+        st = enc_get_packet(he, &p, -1);
+        if (st != ENC_OK) break;
+        CHECK(p->info.pts == 500 + n && p->info.frame_num == (uint64_t)n, "h265 pts/frame %d", n);
+        CHECK(p->info.keyframe == 1, "all-intra stream: every packet is a keyframe");
+        /* An IDR access unit starts with the VPS, exactly the bytes of enc_get_headers. */
+        CHECK(p->size > hdr_len && memcmp(p->data, hdr, hdr_len) == 0, "AU %d starts with the headers", n);
+        if (ho) fwrite(p->data, 1, p->size, ho);
+        enc_packet_free(&p);
+        n++;
+      }
+      CHECK(st == ENC_EOF && n == 10, "h265: %d packets then EOF (%d)", n, st);
+      CHECK(enc_close(he) == ENC_OK, "close h265");
+    }
+    if (ho) fclose(ho);
+  }
   CHECK(enc_get_frame(enc, buf, cap, &info, 0) == ENC_ERR_BAD_HANDLE, "get after close");
   CHECK(enc_send_frame(enc, frame, fsize, 0, 0) == ENC_ERR_BAD_HANDLE, "send after close");
   CHECK(strstr(last_err(enc), "bad handle") != NULL, "message: %s", last_err(enc));
