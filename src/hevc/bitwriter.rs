@@ -76,12 +76,12 @@ impl BitWriter {
 
 /// NAL unit types venc writes.
 pub mod nal {
-    pub const TRAIL_R: u8 = 1;
-    pub const IDR_W_RADL: u8 = 19;
-    pub const VPS: u8 = 32;
-    pub const SPS: u8 = 33;
-    pub const PPS: u8 = 34;
-    pub const SUFFIX_SEI: u8 = 40;
+    pub(crate) const TRAIL_R: u8 = 1;
+    pub(crate) const IDR_W_RADL: u8 = 19;
+    pub(crate) const VPS: u8 = 32;
+    pub(crate) const SPS: u8 = 33;
+    pub(crate) const PPS: u8 = 34;
+    pub(crate) const SUFFIX_SEI: u8 = 40;
 }
 
 /// Appends one NAL unit to `out`: start code, 2-byte header, payload with emulation prevention

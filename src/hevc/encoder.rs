@@ -3,9 +3,10 @@
 
 use super::cabac::{init_contexts, Cabac};
 use super::deblock::{deblock, BlockInfo, DeblockMap};
+use super::inter::{self, amvp_candidates, mc, merge_candidates, Motion, Mv};
 use super::intra::{self, build_refs, filter_refs, predict, uses_filter, Refs, DC};
 use super::params::{CTB_LOG2, MIN_CB_LOG2};
-use super::syntax::{self, Estimator, IntraCu, Sink, Writer};
+use super::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
 use super::tables::{ctx, Scans};
 use super::transform::{chroma_qp, dequantize, forward, inverse, quantize, Matrices};
 use crate::frame::Picture;
@@ -109,6 +110,10 @@ struct Maps {
     depth: Vec<u8>,
     /// Luma intra mode (DC for blocks that are not intra).
     mode: Vec<u8>,
+    /// Motion of inter blocks (P slices).
+    motion: Vec<Motion>,
+    /// cu_skip_flag of the CU covering the block.
+    skip: Vec<bool>,
 }
 
 impl Maps {
@@ -126,6 +131,7 @@ impl Maps {
 pub enum Node {
     Split(Box<[Option<Node>; 4]>),
     Cu(Box<IntraCu>),
+    Inter(Box<InterCu>),
 }
 
 /// A saved copy of an area's reconstruction and maps.
@@ -133,6 +139,8 @@ struct Snapshot {
     rec: [Vec<u8>; 3],
     depth: Vec<u8>,
     mode: Vec<u8>,
+    motion: Vec<Motion>,
+    skip: Vec<bool>,
 }
 
 /// Search effort knobs (defaults chosen from the intra benchmark; see BENCHMARKS.md).
@@ -140,11 +148,16 @@ struct Snapshot {
 pub struct Effort {
     /// Modes kept from the SATD pre-selection for the full rate-distortion check.
     pub rd_modes: usize,
+    /// Motion search range in full samples around the best predictor.
+    pub search_range: i32,
 }
 
 impl Default for Effort {
     fn default() -> Self {
-        Effort { rd_modes: 2 }
+        Effort {
+            rd_modes: 2,
+            search_range: 64,
+        }
     }
 }
 
@@ -152,6 +165,10 @@ impl Default for Effort {
 pub struct PictureEncoder {
     pub src: Planes,
     pub rec: Planes,
+    /// The reference picture of P slices (the previous reconstruction, deblocked).
+    pub refp: Planes,
+    /// The picture being coded is a P slice.
+    p_slice: bool,
     maps: Maps,
     mx: Matrices,
     scans: Scans,
@@ -172,12 +189,16 @@ impl PictureEncoder {
         PictureEncoder {
             src: Planes::new(coded_w, coded_h),
             rec: Planes::new(coded_w, coded_h),
+            refp: Planes::new(coded_w, coded_h),
+            p_slice: false,
             maps: Maps {
                 w4,
                 h4,
                 avail: vec![false; w4 * h4],
                 depth: vec![0; w4 * h4],
                 mode: vec![DC as u8; w4 * h4],
+                motion: vec![Motion::default(); w4 * h4],
+                skip: vec![false; w4 * h4],
             },
             mx: Matrices::new(),
             scans: Scans::new(),
@@ -201,17 +222,18 @@ impl PictureEncoder {
         self.chroma_weight = 2f64.powf((qp - self.qpc) as f64 / 3.0);
     }
 
-    /// Encodes the picture in `self.src` as one I slice at `qp`: returns the slice data (CABAC
-    /// part, after the header, terminated) appended to `w`, and leaves the deblocked
-    /// reconstruction in `self.rec`.
-    pub fn encode_intra(&mut self, w: &mut super::bitwriter::BitWriter, qp: i32) {
+    /// Encodes the picture in `self.src` as one slice at `qp` (P when `p_slice`, predicted
+    /// from `self.refp`, else I): appends the slice data (CABAC part, after the header,
+    /// terminated) to `w`, and leaves the deblocked reconstruction in `self.rec`.
+    pub fn encode(&mut self, w: &mut super::bitwriter::BitWriter, qp: i32, p_slice: bool) {
         self.set_qp(qp);
+        self.p_slice = p_slice;
         self.satd_sum = 0;
         self.maps.avail.fill(false);
         let (cw, ch) = (self.src.w, self.src.h);
         let mut dbk = DeblockMap::new(cw, ch);
         let ctb = 1usize << CTB_LOG2;
-        let ctx0 = init_contexts(0, qp);
+        let ctx0 = init_contexts(p_slice as usize, qp);
         let mut writer = Writer {
             cabac: Cabac::new(w),
             ctx: ctx0,
@@ -265,11 +287,22 @@ impl PictureEncoder {
         let m = &self.maps;
         let mut depth = Vec::new();
         let mut mode = Vec::new();
+        let mut motion = Vec::new();
+        let mut skip = Vec::new();
         for by in y / 4..(y + n) / 4 {
-            depth.extend_from_slice(&m.depth[by * m.w4 + x / 4..by * m.w4 + (x + n) / 4]);
-            mode.extend_from_slice(&m.mode[by * m.w4 + x / 4..by * m.w4 + (x + n) / 4]);
+            let r = by * m.w4 + x / 4..by * m.w4 + (x + n) / 4;
+            depth.extend_from_slice(&m.depth[r.clone()]);
+            mode.extend_from_slice(&m.mode[r.clone()]);
+            motion.extend_from_slice(&m.motion[r.clone()]);
+            skip.extend_from_slice(&m.skip[r]);
         }
-        Snapshot { rec, depth, mode }
+        Snapshot {
+            rec,
+            depth,
+            mode,
+            motion,
+            skip,
+        }
     }
 
     fn restore(&mut self, s: &Snapshot, x: usize, y: usize, n: usize) {
@@ -292,6 +325,8 @@ impl PictureEncoder {
             let r = by * m.w4 + x / 4;
             m.depth[r..r + q].copy_from_slice(&s.depth[i * q..(i + 1) * q]);
             m.mode[r..r + q].copy_from_slice(&s.mode[i * q..(i + 1) * q]);
+            m.motion[r..r + q].copy_from_slice(&s.motion[i * q..(i + 1) * q]);
+            m.skip[r..r + q].copy_from_slice(&s.skip[i * q..(i + 1) * q]);
             m.avail[r..r + q].fill(true);
         }
     }
@@ -316,9 +351,14 @@ impl PictureEncoder {
             if split_coded {
                 e.bin(self.split_ctx(x, y, depth), 0);
             }
-            let (d, cu, e) = self.intra_cu(x, y, log2, depth, e);
+            let (d, node, e) = if self.p_slice {
+                self.p_cu(x, y, log2, depth, e)
+            } else {
+                let (d, cu, e) = self.intra_cu(x, y, log2, depth, e);
+                (d, Node::Cu(Box::new(cu)), e)
+            };
             let cost = d + self.lambda * e.bits();
-            best = Some((d, Node::Cu(Box::new(cu)), e, cost));
+            best = Some((d, node, e, cost));
         }
         if log2 > MIN_CB_LOG2 {
             let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
@@ -375,6 +415,7 @@ impl PictureEncoder {
 
     /// Codes a block of component `c` with the prediction `pred` (n x n): transform, quantise,
     /// reconstruct into `recb`. Returns (levels, coded?, SSE).
+    #[allow(clippy::too_many_arguments)]
     fn code_block(
         &self,
         c: usize,
@@ -383,6 +424,7 @@ impl PictureEncoder {
         log2: u32,
         pred: &[u8],
         recb: &mut [u8],
+        intra: bool,
     ) -> (Vec<i32>, bool, u64) {
         let n = 1usize << log2;
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
@@ -404,7 +446,7 @@ impl PictureEncoder {
         forward(&self.mx, res, coef, log2, dst);
         let qp = if c == 0 { self.qp } else { self.qpc };
         let mut levels = vec![0i32; n * n];
-        let nz = quantize(coef, &mut levels, log2, qp, true);
+        let nz = quantize(coef, &mut levels, log2, qp, intra);
         recb[..n * n].copy_from_slice(&pred[..n * n]);
         if nz > 0 {
             dequantize(&levels, coef, log2, qp);
@@ -523,7 +565,7 @@ impl PictureEncoder {
                 &refs
             };
             predict(r, n, mode, true, &mut pred, n);
-            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb);
+            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb, true);
             let cu = IntraCu {
                 log2,
                 mode,
@@ -555,7 +597,7 @@ impl PictureEncoder {
         for c in 1..3 {
             let r = self.refs(c, xc, yc, nc);
             predict(&r, nc, mode, false, &mut cpred, nc);
-            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec);
+            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec, true);
             self.put_rec(c, xc, yc, nc, &crec);
             chroma_levels[c - 1] = l;
             cbf_c[c - 1] = cbf;
@@ -570,11 +612,14 @@ impl PictureEncoder {
             cbf: [cbf_y, cbf_c[0], cbf_c[1]],
         };
         let mut e = est;
-        syntax::intra_cu(&mut e, &self.scans, &cu, MIN_CB_LOG2, false);
+        let skip_ctx = self.p_slice.then(|| self.skip_ctx(x, y));
+        syntax::intra_cu(&mut e, &self.scans, &cu, MIN_CB_LOG2, skip_ctx);
         self.maps.fill(x, y, n, |m, i| {
             m.avail[i] = true;
             m.depth[i] = depth as u8;
             m.mode[i] = mode as u8;
+            m.motion[i] = Motion::default();
+            m.skip[i] = false;
         });
         (sse_y as f64 + self.chroma_weight * sse_c as f64, cu, e)
     }
@@ -617,7 +662,8 @@ impl PictureEncoder {
                 if split_coded {
                     w.bin(self.split_ctx(x, y, depth), 0);
                 }
-                syntax::intra_cu(w, &self.scans, cu, MIN_CB_LOG2, false);
+                let skip_ctx = self.p_slice.then(|| self.skip_ctx(x, y));
+                syntax::intra_cu(w, &self.scans, cu, MIN_CB_LOG2, skip_ctx);
                 dbk.set_block(
                     x,
                     y,
@@ -634,7 +680,336 @@ impl PictureEncoder {
                 dbk.mark_tu(x, y, n);
                 dbk.mark_pu(x, y, n, n);
             }
+            Node::Inter(cu) => {
+                if split_coded {
+                    w.bin(self.split_ctx(x, y, depth), 0);
+                }
+                syntax::inter_cu(w, &self.scans, cu, self.skip_ctx(x, y));
+                let bi = BlockInfo {
+                    qp_y: self.qp as i8,
+                    intra: false,
+                    nonzero: cu.cbf[0],
+                    mv: [cu.mv[0] as i16, cu.mv[1] as i16],
+                    ref_idx: 0,
+                };
+                dbk.set_block(x, y, n, n, bi);
+                dbk.mark_tu(x, y, n);
+                dbk.mark_pu(x, y, n, n);
+            }
         }
+    }
+
+    /// Context of cu_skip_flag: skipped left and above neighbours (9.3.4.2.2).
+    fn skip_ctx(&self, x: usize, y: usize) -> usize {
+        let m = &self.maps;
+        let l = x > 0 && m.skip[(y / 4) * m.w4 + (x - 1) / 4];
+        let a = y > 0 && m.skip[((y - 1) / 4) * m.w4 + x / 4];
+        l as usize + a as usize
+    }
+
+    /// Motion of the prediction block covering luma (x, y) when it is available for
+    /// prediction (inside the picture, already decoded, inter).
+    fn nb_motion(&self, x: i32, y: i32) -> Option<Mv> {
+        let m = &self.maps;
+        if x < 0 || y < 0 || x >= self.src.w as i32 || y >= self.src.h as i32 {
+            return None;
+        }
+        let i = (y as usize / 4) * m.w4 + x as usize / 4;
+        (m.avail[i] && m.motion[i].inter).then_some(m.motion[i].mv)
+    }
+
+    /// SSE of a w x w block of component c against `blk`.
+    fn sse(&self, c: usize, x: usize, y: usize, n: usize, blk: &[u8]) -> u64 {
+        let (sp, ss) = (self.src.plane(c), self.src.stride(c));
+        let mut sse = 0u64;
+        for r in 0..n {
+            for (&a, &b) in sp[(y + r) * ss + x..(y + r) * ss + x + n]
+                .iter()
+                .zip(&blk[r * n..(r + 1) * n])
+            {
+                let d = a as i32 - b as i32;
+                sse += (d * d) as u64;
+            }
+        }
+        sse
+    }
+
+    /// Integer then fractional motion search for an n x n block: returns the vector (quarter
+    /// samples) minimising SAD/SATD + lambda * vector bits against the first AMVP predictor.
+    fn motion_search(&self, x: usize, y: usize, n: usize, starts: &[Mv], mvp: Mv) -> Mv {
+        let (pw, ph) = (self.src.w as i32, self.src.h as i32);
+        let stride = self.src.w;
+        let lam = self.sqrt_lambda;
+        let range = self.effort.search_range;
+        // Keep every vector within the picture plus a margin (bounded motion, level limits).
+        let lim = |v: i32, pos: usize, size: i32| {
+            v.clamp(-(pos as i32) - n as i32 - 64, size - pos as i32 + 64)
+        };
+        let cost_int = |dx: i32, dy: i32| -> f64 {
+            let sad = inter::sad_int(
+                &self.src.y,
+                &self.refp.y,
+                stride,
+                pw,
+                ph,
+                x,
+                y,
+                n,
+                n,
+                dx,
+                dy,
+            );
+            let bits = inter::mvd_bits(dx * 4 - mvp[0]) + inter::mvd_bits(dy * 4 - mvp[1]);
+            sad as f64 + lam * bits as f64
+        };
+        let mut best = (f64::INFINITY, 0, 0);
+        for s in starts.iter().chain(std::iter::once(&[0, 0])) {
+            let (dx, dy) = (lim((s[0] + 2) >> 2, x, pw), lim((s[1] + 2) >> 2, y, ph));
+            let c = cost_int(dx, dy);
+            if c < best.0 {
+                best = (c, dx, dy);
+            }
+        }
+        let centre = (best.1, best.2);
+        // Diamond search with shrinking steps, inside +-range of the best start.
+        let mut step = 8;
+        while step >= 1 {
+            loop {
+                let mut moved = false;
+                for (ox, oy) in [(0, -step), (0, step), (-step, 0), (step, 0)] {
+                    let (dx, dy) = (best.1 + ox, best.2 + oy);
+                    if (dx - centre.0).abs() > range
+                        || (dy - centre.1).abs() > range
+                        || dx != lim(dx, x, pw)
+                        || dy != lim(dy, y, ph)
+                    {
+                        continue;
+                    }
+                    let c = cost_int(dx, dy);
+                    if c < best.0 {
+                        best = (c, dx, dy);
+                        moved = true;
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+            step /= 2;
+        }
+        // Half then quarter sample refinement by SATD.
+        let src_blk: Vec<u8> = (0..n)
+            .flat_map(|r| {
+                self.src.y[(y + r) * stride + x..(y + r) * stride + x + n]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let mut pred = vec![0u8; n * n];
+        let mut cost_frac = |mv: Mv| -> f64 {
+            mc(&self.refp, 0, x, y, n, n, mv, &mut pred);
+            let bits = inter::mvd_bits(mv[0] - mvp[0]) + inter::mvd_bits(mv[1] - mvp[1]);
+            satd(&src_blk, &pred, n) as f64 + lam * bits as f64
+        };
+        let mut mv = [best.1 * 4, best.2 * 4];
+        let mut bc = cost_frac(mv);
+        for d in [2, 1] {
+            let c0 = mv;
+            for (ox, oy) in [
+                (-d, -d),
+                (0, -d),
+                (d, -d),
+                (-d, 0),
+                (d, 0),
+                (-d, d),
+                (0, d),
+                (d, d),
+            ] {
+                let cand = [c0[0] + ox, c0[1] + oy];
+                let c = cost_frac(cand);
+                if c < bc {
+                    bc = c;
+                    mv = cand;
+                }
+            }
+        }
+        mv
+    }
+
+    /// Decides one CU of a P slice among skip, merge with residual, motion-searched inter and
+    /// intra. Returns (distortion, node, estimator after its syntax) and leaves the chosen
+    /// reconstruction and maps in place.
+    fn p_cu(
+        &mut self,
+        x: usize,
+        y: usize,
+        log2: u32,
+        depth: u32,
+        est: Estimator,
+    ) -> (f64, Node, Estimator) {
+        let n = 1usize << log2;
+        let nc = n / 2;
+        let (xi, yi, ni) = (x as i32, y as i32, n as i32);
+        let skip_ctx = self.skip_ctx(x, y);
+        let merge = merge_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b));
+        let amvp = amvp_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b));
+        let src_blk: Vec<u8> = (0..n)
+            .flat_map(|r| {
+                self.src.y[(y + r) * self.src.w + x..(y + r) * self.src.w + x + n]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+
+        // Intra first: it writes its reconstruction and maps; a better inter choice overwrites them.
+        let (d_intra, icu, e_intra) = self.intra_cu(x, y, log2, depth, est.clone());
+        let mut best: (f64, Node, Estimator, f64) = {
+            let j = d_intra + self.lambda * e_intra.bits();
+            (d_intra, Node::Cu(Box::new(icu)), e_intra, j)
+        };
+        let mut best_rec: Option<[Vec<u8>; 3]> = None;
+
+        // Prediction of all three components for a vector.
+        let predict_all = |me: &Self, mv: Mv| -> [Vec<u8>; 3] {
+            let mut p = [vec![0u8; n * n], vec![0u8; nc * nc], vec![0u8; nc * nc]];
+            mc(&me.refp, 0, x, y, n, n, mv, &mut p[0]);
+            mc(&me.refp, 1, x / 2, y / 2, nc, nc, mv, &mut p[1]);
+            mc(&me.refp, 2, x / 2, y / 2, nc, nc, mv, &mut p[2]);
+            p
+        };
+        // Residual coding of a prediction: levels, cbfs, reconstruction, weighted distortion.
+        let code =
+            |me: &Self, pred: &[Vec<u8>; 3]| -> ([Vec<i32>; 3], [bool; 3], [Vec<u8>; 3], f64) {
+                let mut levels: [Vec<i32>; 3] = Default::default();
+                let mut cbf = [false; 3];
+                let mut rec: [Vec<u8>; 3] = [vec![0; n * n], vec![0; nc * nc], vec![0; nc * nc]];
+                let mut d = 0.0;
+                for c in 0..3 {
+                    let (bx, by, l2) = if c == 0 {
+                        (x, y, log2)
+                    } else {
+                        (x / 2, y / 2, log2 - 1)
+                    };
+                    let (l, f, sse) = me.code_block(c, bx, by, l2, &pred[c], &mut rec[c], false);
+                    levels[c] = l;
+                    cbf[c] = f;
+                    d += if c == 0 {
+                        sse as f64
+                    } else {
+                        me.chroma_weight * sse as f64
+                    };
+                }
+                (levels, cbf, rec, d)
+            };
+        let consider = |best: &mut (f64, Node, Estimator, f64),
+                        best_rec: &mut Option<[Vec<u8>; 3]>,
+                        me: &Self,
+                        cu: InterCu,
+                        d: f64,
+                        rec: [Vec<u8>; 3]| {
+            let mut e = est.clone();
+            syntax::inter_cu(&mut e, &me.scans, &cu, skip_ctx);
+            let j = d + me.lambda * e.bits();
+            if j < best.3 {
+                *best = (d, Node::Inter(Box::new(cu)), e, j);
+                *best_rec = Some(rec);
+            }
+        };
+
+        // Merge: the best candidate by SATD, then as skip and with residual.
+        let mut bm = (f64::INFINITY, 0usize);
+        let mut pred = vec![0u8; n * n];
+        for (i, mv) in merge.iter().enumerate() {
+            if merge[..i].contains(mv) {
+                continue;
+            }
+            mc(&self.refp, 0, x, y, n, n, *mv, &mut pred);
+            let c = satd(&src_blk, &pred, n) as f64 + self.sqrt_lambda * (i + 1).min(4) as f64;
+            if c < bm.0 {
+                bm = (c, i);
+            }
+        }
+        let mmv = merge[bm.1];
+        let mpred = predict_all(self, mmv);
+        let d_skip = self.sse(0, x, y, n, &mpred[0]) as f64
+            + self.chroma_weight
+                * (self.sse(1, x / 2, y / 2, nc, &mpred[1])
+                    + self.sse(2, x / 2, y / 2, nc, &mpred[2])) as f64;
+        let skip_cu = InterCu {
+            log2,
+            skip: true,
+            merge: Some(bm.1 as u8),
+            mvd: [0, 0],
+            mvp_idx: 0,
+            mv: mmv,
+            levels: Default::default(),
+            cbf: [false; 3],
+        };
+        consider(
+            &mut best,
+            &mut best_rec,
+            self,
+            skip_cu,
+            d_skip,
+            mpred.clone(),
+        );
+        let (levels, cbf, rec, d) = code(self, &mpred);
+        let early_skip = !cbf.iter().any(|&c| c);
+        if !early_skip {
+            let cu = InterCu {
+                log2,
+                skip: false,
+                merge: Some(bm.1 as u8),
+                mvd: [0, 0],
+                mvp_idx: 0,
+                mv: mmv,
+                levels,
+                cbf,
+            };
+            consider(&mut best, &mut best_rec, self, cu, d, rec);
+        }
+
+        // Motion search from the predictors, then AMVP coding with the cheaper predictor.
+        if !early_skip {
+            let mut starts = merge.to_vec();
+            starts.extend_from_slice(&amvp);
+            let mv = self.motion_search(x, y, n, &starts, amvp[0]);
+            let bits = |p: Mv| inter::mvd_bits(mv[0] - p[0]) + inter::mvd_bits(mv[1] - p[1]);
+            let mvp_idx = if bits(amvp[1]) < bits(amvp[0]) { 1 } else { 0 };
+            let mvp = amvp[mvp_idx];
+            let apred = predict_all(self, mv);
+            let (levels, cbf, rec, d) = code(self, &apred);
+            let mvd = [mv[0] - mvp[0], mv[1] - mvp[1]];
+            // Every cbf pattern is codable here: all zero is rqt_root_cbf 0, and luma alone
+            // is the inferred cbf_luma.
+            let cu = InterCu {
+                log2,
+                skip: false,
+                merge: None,
+                mvd,
+                mvp_idx: mvp_idx as u8,
+                mv,
+                levels,
+                cbf,
+            };
+            consider(&mut best, &mut best_rec, self, cu, d, rec);
+        }
+
+        let (d, node, e, _) = best;
+        if let (Node::Inter(cu), Some(rec)) = (&node, best_rec) {
+            self.put_rec(0, x, y, n, &rec[0]);
+            self.put_rec(1, x / 2, y / 2, nc, &rec[1]);
+            self.put_rec(2, x / 2, y / 2, nc, &rec[2]);
+            let (mv, skip) = (cu.mv, cu.skip);
+            self.maps.fill(x, y, n, |m, i| {
+                m.avail[i] = true;
+                m.depth[i] = depth as u8;
+                m.mode[i] = DC as u8;
+                m.motion[i] = Motion { inter: true, mv };
+                m.skip[i] = skip;
+            });
+        }
+        (d, node, e)
     }
 }
 

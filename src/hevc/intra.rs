@@ -1,8 +1,8 @@
 //! Intra sample prediction (8.4.4.2): reference sample substitution, filtering (with strong
 //! intra smoothing), planar, DC and the 33 angular modes with their boundary filters.
 
-pub const PLANAR: u32 = 0;
-pub const DC: u32 = 1;
+pub(crate) const PLANAR: u32 = 0;
+pub(crate) const DC: u32 = 1;
 
 /// Reference samples of an n x n block: `top[0]` = `left[0]` = p[-1][-1]; `top[1 + i]` =
 /// p[i][-1] and `left[1 + j]` = p[-1][j] for i, j in 0..2n.

@@ -1,10 +1,12 @@
-//! H.265 (HEVC) Main profile encoder: intra pictures (every picture an IDR for now), CABAC,
-//! 32x32 CTUs, CU quadtree 32..8 decided by RD cost, deblocking, MD5 picture-hash SEI.
+//! H.265 (HEVC) Main profile encoder, low delay: an IDR every intra period, P pictures from the
+//! previous picture in between; CABAC, 32x32 CTUs, CU quadtree 32..8 decided by RD cost,
+//! deblocking, MD5 picture-hash SEI.
 
 pub mod bitwriter;
 pub mod cabac;
 pub mod deblock;
 pub mod encoder;
+pub mod inter;
 pub mod intra;
 pub mod md5;
 pub mod params;
@@ -27,6 +29,14 @@ pub struct HevcEncoder {
     flags: u32,
     width: usize,
     height: usize,
+    /// Frames between IDRs (0: only the first).
+    intra_period: u32,
+    /// Pictures since the last IDR (the POC of the next picture when it is not an IDR).
+    since_idr: u32,
+    /// A reconstruction exists to predict from.
+    have_ref: bool,
+    /// Luma of the previous source picture (for the rate control's inter complexity).
+    prev_src: Vec<u8>,
 }
 
 impl HevcEncoder {
@@ -36,8 +46,12 @@ impl HevcEncoder {
         } else {
             0
         };
-        let params = StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, false);
-        let pic = PictureEncoder::new(params.coded_width as usize, params.coded_height as usize);
+        // All-intra streams (period 1) declare no reference picture set and a 1-picture DPB.
+        let inter = cfg.intra_period != 1;
+        let params = StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, inter);
+        let mut pic =
+            PictureEncoder::new(params.coded_width as usize, params.coded_height as usize);
+        pic.effort.search_range = cfg.search_range.clamp(4, 256) as i32;
         Ok(HevcEncoder {
             params,
             pic,
@@ -45,25 +59,38 @@ impl HevcEncoder {
             flags: cfg.flags,
             width: cfg.width as usize,
             height: cfg.height as usize,
+            intra_period: cfg.intra_period,
+            since_idr: 0,
+            have_ref: false,
+            prev_src: Vec::new(),
         })
     }
 
-    /// Intra complexity of the loaded source for the rate control: the SATD of each 8x8 luma
-    /// block against its own mean.
-    fn complexity(&self) -> f64 {
+    /// Complexity of the loaded source for the rate control: per 8x8 luma block, the SATD
+    /// against its own mean (intra) or, for P pictures, the smaller of that and the SATD
+    /// against the previous source picture at the same place.
+    fn complexity(&self, inter: bool) -> f64 {
         let s = &self.pic.src;
         let mut total = 0u64;
         let mut blk = [0u8; 64];
+        let mut prev = [0u8; 64];
         for by in (0..s.h).step_by(8) {
             for bx in (0..s.w).step_by(8) {
                 let mut sum = 0u32;
                 for r in 0..8 {
-                    blk[r * 8..r * 8 + 8]
-                        .copy_from_slice(&s.y[(by + r) * s.w + bx..(by + r) * s.w + bx + 8]);
+                    let o = (by + r) * s.w + bx;
+                    blk[r * 8..r * 8 + 8].copy_from_slice(&s.y[o..o + 8]);
                     sum += blk[r * 8..r * 8 + 8].iter().map(|&v| v as u32).sum::<u32>();
+                    if inter {
+                        prev[r * 8..r * 8 + 8].copy_from_slice(&self.prev_src[o..o + 8]);
+                    }
                 }
                 let mean = [((sum + 32) / 64) as u8; 64];
-                total += encoder::satd(&blk, &mean, 8) as u64;
+                let mut c = encoder::satd(&blk, &mean, 8);
+                if inter {
+                    c = c.min(encoder::satd(&blk, &prev, 8));
+                }
+                total += c as u64;
             }
         }
         total as f64
@@ -73,20 +100,33 @@ impl HevcEncoder {
 impl Codec for HevcEncoder {
     fn encode(&mut self, frame: &FrameIn<'_>) -> Result<CodecOutput> {
         self.pic.src.load_nv12(frame.pic);
-        let cx = self.complexity();
-        let qp = self.rc.next_qp(RcFrame::Intra, cx);
-        let mut out = self.params.headers();
+        let idr = !self.have_ref
+            || frame.force_keyframe
+            || (self.intra_period > 0 && self.since_idr >= self.intra_period);
+        if idr {
+            self.since_idr = 0;
+        }
+        let t = if idr { RcFrame::Intra } else { RcFrame::Inter };
+        let cx = self.complexity(!idr);
+        let qp = self.rc.next_qp(t, cx);
+        let mut out = if idr {
+            self.params.headers()
+        } else {
+            Vec::new()
+        };
         let mut w = BitWriter::new();
-        self.params.slice_header(&mut w, true, 0, qp);
-        self.pic.encode_intra(&mut w, qp);
-        write_nal(&mut out, nal::IDR_W_RADL, &w.buf);
+        self.params.slice_header(&mut w, idr, self.since_idr, qp);
+        self.pic.encode(&mut w, qp, !idr);
+        write_nal(
+            &mut out,
+            if idr { nal::IDR_W_RADL } else { nal::TRAIL_R },
+            &w.buf,
+        );
         if self.flags & flags::MD5_SEI != 0 {
             let r = &self.pic.rec;
             out.extend_from_slice(&params::md5_sei([&r.y, &r.u, &r.v]));
         }
-        self.rc
-            .update(RcFrame::Intra, qp, cx, out.len() as f64 * 8.0);
-        // The reconstruction exists anyway (it is the next reference): cropping is cheap.
+        self.rc.update(t, qp, cx, out.len() as f64 * 8.0);
         let recon = (self.flags & (flags::RECON | flags::PSNR) != 0)
             .then(|| self.pic.rec.cropped(self.width, self.height));
         let psnr = if self.flags & flags::PSNR != 0 {
@@ -94,9 +134,15 @@ impl Codec for HevcEncoder {
         } else {
             None
         };
+        // The reconstruction becomes the next picture's reference.
+        std::mem::swap(&mut self.pic.rec, &mut self.pic.refp);
+        self.have_ref = self.intra_period != 1;
+        self.since_idr += 1;
+        self.prev_src.clear();
+        self.prev_src.extend_from_slice(&self.pic.src.y);
         Ok(CodecOutput {
             data: out,
-            frame_type: Some(FrameType::Idr),
+            frame_type: Some(if idr { FrameType::Idr } else { FrameType::P }),
             qp,
             psnr,
             recon,

@@ -6,10 +6,10 @@ use super::bitwriter::{nal, write_nal, BitWriter};
 /// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
 /// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
 /// minimum CU 8, transform sizes 4..32.
-pub const CTB_LOG2: u32 = 5;
-pub const MIN_CB_LOG2: u32 = 3;
-pub const MIN_TB_LOG2: u32 = 2;
-pub const MAX_TB_LOG2: u32 = 5;
+pub(crate) const CTB_LOG2: u32 = 5;
+pub(crate) const MIN_CB_LOG2: u32 = 3;
+pub(crate) const MIN_TB_LOG2: u32 = 2;
+pub(crate) const MAX_TB_LOG2: u32 = 5;
 
 /// What the parameter sets describe.
 #[derive(Clone, Debug)]

@@ -370,10 +370,18 @@ pub fn intra_chroma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
     }
 }
 
-/// coding_unit for an intra CU in any slice (after the split flag), in syntax order.
-pub fn intra_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu, min_cb_log2: u32, p_slice: bool) {
-    if p_slice {
-        s.bin(ctx::PRED_MODE, 1); // pred_mode_flag = MODE_INTRA (skip flag coded by the caller)
+/// coding_unit for an intra CU in any slice (after the split flag), in syntax order. In a P
+/// slice `skip_ctx` is the context of its cu_skip_flag.
+pub fn intra_cu<S: Sink>(
+    s: &mut S,
+    scans: &Scans,
+    cu: &IntraCu,
+    min_cb_log2: u32,
+    skip_ctx: Option<usize>,
+) {
+    if let Some(c) = skip_ctx {
+        s.bin(ctx::SKIP + c, 0);
+        s.bin(ctx::PRED_MODE, 1); // pred_mode_flag = MODE_INTRA
     }
     if cu.log2 == min_cb_log2 {
         s.bin(ctx::PART_MODE, 1); // PART_2Nx2N
@@ -399,6 +407,110 @@ pub fn intra_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu, min_cb_log2: u3
     for c in 1..3 {
         if cu.cbf[c] {
             residual(s, scans, &cu.levels[c], l2c, true, si);
+        }
+    }
+}
+
+/// An inter CU (2Nx2N, one reference picture) as decided by the search.
+#[derive(Clone, Debug)]
+pub struct InterCu {
+    pub log2: u32,
+    /// Skipped: merge without residual.
+    pub skip: bool,
+    /// merge_idx when merged, else None (AMVP with `mvd` and `mvp_idx`).
+    pub merge: Option<u8>,
+    pub mvd: [i32; 2],
+    pub mvp_idx: u8,
+    /// The motion vector used (quarter luma samples).
+    pub mv: [i32; 2],
+    pub levels: [Vec<i32>; 3],
+    pub cbf: [bool; 3],
+}
+
+/// merge_idx: truncated rice with cMax 4, first bin context-coded.
+fn merge_idx<S: Sink>(s: &mut S, idx: u8) {
+    s.bin(ctx::MERGE_IDX, (idx > 0) as u32);
+    if idx > 0 {
+        let rest = idx as u32 - 1; // remaining unary bins, bypass, up to 3
+        let n = if idx < 4 { rest + 1 } else { 3 };
+        let bits = if idx < 4 { ((1 << rest) - 1) << 1 } else { 7 };
+        s.bypass(bits, n);
+    }
+}
+
+/// k-th order Exp-Golomb in bypass bins (9.3.3.3).
+fn exp_golomb<S: Sink>(s: &mut S, mut v: u32, mut k: u32) {
+    while v >= (1 << k) {
+        s.bypass(1, 1);
+        v -= 1 << k;
+        k += 1;
+    }
+    s.bypass(0, 1);
+    s.bypass(v, k);
+}
+
+/// mvd_coding (7.3.8.9).
+pub fn mvd<S: Sink>(s: &mut S, d: [i32; 2]) {
+    let a = [d[0].unsigned_abs(), d[1].unsigned_abs()];
+    s.bin(ctx::MVD_GT0, (a[0] > 0) as u32);
+    s.bin(ctx::MVD_GT0, (a[1] > 0) as u32);
+    for &v in &a {
+        if v > 0 {
+            s.bin(ctx::MVD_GT1, (v > 1) as u32);
+        }
+    }
+    for c in 0..2 {
+        if a[c] > 0 {
+            if a[c] > 1 {
+                exp_golomb(s, a[c] - 2, 1);
+            }
+            s.bypass((d[c] < 0) as u32, 1);
+        }
+    }
+}
+
+/// coding_unit for an inter CU in a P slice (after the split flag).
+pub fn inter_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &InterCu, skip_ctx: usize) {
+    s.bin(ctx::SKIP + skip_ctx, cu.skip as u32);
+    if cu.skip {
+        merge_idx(s, cu.merge.expect("a skipped CU is merged"));
+        return;
+    }
+    s.bin(ctx::PRED_MODE, 0); // MODE_INTER
+    s.bin(ctx::PART_MODE, 1); // PART_2Nx2N
+    let root = cu.cbf.iter().any(|&c| c);
+    match cu.merge {
+        Some(i) => {
+            s.bin(ctx::MERGE_FLAG, 1);
+            merge_idx(s, i);
+            // rqt_root_cbf is inferred 1 for a merged 2Nx2N CU: the search codes residual-free
+            // merges as skips.
+            debug_assert!(root);
+        }
+        None => {
+            s.bin(ctx::MERGE_FLAG, 0);
+            mvd(s, cu.mvd);
+            s.bin(ctx::MVP_FLAG, cu.mvp_idx as u32);
+            s.bin(ctx::RQT_ROOT_CBF, root as u32);
+        }
+    }
+    if !root {
+        return;
+    }
+    s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
+    s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
+    if cu.cbf[1] || cu.cbf[2] {
+        s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);
+    } else {
+        // cbf_luma is inferred 1 here; the search never leaves it 0 in this case.
+        debug_assert!(cu.cbf[0]);
+    }
+    if cu.cbf[0] {
+        residual(s, scans, &cu.levels[0], cu.log2, false, 0);
+    }
+    for c in 1..3 {
+        if cu.cbf[c] {
+            residual(s, scans, &cu.levels[c], cu.log2 - 1, true, 0);
         }
     }
 }
@@ -441,6 +553,38 @@ mod tests {
         assert_eq!(bits(6, 0), "11111000");
         assert_eq!(bits(5, 1), "1101");
         assert_eq!(bits(1000, 4).len(), bits(1000, 4).len());
+    }
+
+    #[test]
+    fn merge_index_and_mvd_binarization() {
+        let bins = |f: &dyn Fn(&mut Log)| {
+            let mut l = Log(vec![]);
+            f(&mut l);
+            l.0
+        };
+        assert_eq!(
+            bins(&|l| merge_idx(l, 0)),
+            vec![(ctx::MERGE_IDX as i64, 0, 1)]
+        );
+        assert_eq!(
+            bins(&|l| merge_idx(l, 2)),
+            vec![(ctx::MERGE_IDX as i64, 1, 1), (-1, 0b10, 2)]
+        );
+        assert_eq!(
+            bins(&|l| merge_idx(l, 4)),
+            vec![(ctx::MERGE_IDX as i64, 1, 1), (-1, 0b111, 3)]
+        );
+        // mvd (3, 0): gt0 1, gt0 0, gt1 1, EG1(1) = "0" + "1", sign 0
+        let b = bins(&|l| mvd(l, [3, 0]));
+        assert_eq!(
+            b[..3],
+            [
+                (ctx::MVD_GT0 as i64, 1, 1),
+                (ctx::MVD_GT0 as i64, 0, 1),
+                (ctx::MVD_GT1 as i64, 1, 1)
+            ]
+        );
+        assert_eq!(b[3..], [(-1, 0, 1), (-1, 1, 1), (-1, 0, 1)]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! syntax elements venc codes (9.3.2.2, Tables 9-5 to 9-37), scan orders (6.5.3–6.5.5).
 
 /// rangeTabLps[pStateIdx][qRangeIdx] (Table 9-52).
-pub const RANGE_LPS: [[u8; 4]; 64] = [
+pub(crate) const RANGE_LPS: [[u8; 4]; 64] = [
     [128, 176, 208, 240],
     [128, 167, 197, 227],
     [128, 158, 187, 216],
@@ -70,7 +70,7 @@ pub const RANGE_LPS: [[u8; 4]; 64] = [
 ];
 
 /// transIdxLps (Table 9-53); transIdxMps is min(state + 1, 62).
-pub const TRANS_LPS: [u8; 64] = [
+pub(crate) const TRANS_LPS: [u8; 64] = [
     0, 0, 1, 2, 2, 4, 4, 5, 6, 7, 8, 9, 9, 11, 11, 12, 13, 13, 15, 15, 16, 16, 18, 18, 19, 19, 21,
     21, 22, 22, 23, 24, 24, 25, 26, 26, 27, 27, 28, 29, 29, 30, 30, 30, 31, 32, 32, 33, 33, 33, 34,
     34, 35, 35, 35, 36, 36, 36, 37, 37, 37, 38, 38, 63,
@@ -78,28 +78,28 @@ pub const TRANS_LPS: [u8; 64] = [
 
 /// Context indices in venc's context array, per syntax element.
 pub mod ctx {
-    pub const SPLIT_CU: usize = 0; // 3
-    pub const PART_MODE: usize = 3; // 1 (intra: bin 0 only)
-    pub const PREV_INTRA_LUMA: usize = 4; // 1
-    pub const INTRA_CHROMA: usize = 5; // 1
-    pub const CBF_LUMA: usize = 6; // 2
-    pub const CBF_CHROMA: usize = 8; // 4
-    pub const LAST_X: usize = 12; // 18
-    pub const LAST_Y: usize = 30; // 18
-    pub const CSBF: usize = 48; // 4
-    pub const SIG: usize = 52; // 42 (27 luma + 15 chroma)
-    pub const GT1: usize = 94; // 24
-    pub const GT2: usize = 118; // 6
-    pub const SPLIT_TRANSFORM: usize = 124; // 3
-    pub const SKIP: usize = 127; // 3
-    pub const PRED_MODE: usize = 130; // 1
-    pub const MERGE_FLAG: usize = 131; // 1
-    pub const MERGE_IDX: usize = 132; // 1
-    pub const MVD_GT0: usize = 133; // 1
-    pub const MVD_GT1: usize = 134; // 1
-    pub const MVP_FLAG: usize = 135; // 1
-    pub const RQT_ROOT_CBF: usize = 136; // 1
-    pub const COUNT: usize = 137;
+    pub(crate) const SPLIT_CU: usize = 0; // 3
+    pub(crate) const PART_MODE: usize = 3; // 1 (intra: bin 0 only)
+    pub(crate) const PREV_INTRA_LUMA: usize = 4; // 1
+    pub(crate) const INTRA_CHROMA: usize = 5; // 1
+    pub(crate) const CBF_LUMA: usize = 6; // 2
+    pub(crate) const CBF_CHROMA: usize = 8; // 4
+    pub(crate) const LAST_X: usize = 12; // 18
+    pub(crate) const LAST_Y: usize = 30; // 18
+    pub(crate) const CSBF: usize = 48; // 4
+    pub(crate) const SIG: usize = 52; // 42 (27 luma + 15 chroma)
+    pub(crate) const GT1: usize = 94; // 24
+    pub(crate) const GT2: usize = 118; // 6
+    pub(crate) const SPLIT_TRANSFORM: usize = 124; // 3
+    pub(crate) const SKIP: usize = 127; // 3
+    pub(crate) const PRED_MODE: usize = 130; // 1
+    pub(crate) const MERGE_FLAG: usize = 131; // 1
+    pub(crate) const MERGE_IDX: usize = 132; // 1
+    pub(crate) const MVD_GT0: usize = 133; // 1
+    pub(crate) const MVD_GT1: usize = 134; // 1
+    pub(crate) const MVP_FLAG: usize = 135; // 1
+    pub(crate) const RQT_ROOT_CBF: usize = 136; // 1
+    pub(crate) const COUNT: usize = 137;
 }
 
 /// initValue per context for initType 0 (I slices) and 1 (P slices), in `ctx` order.

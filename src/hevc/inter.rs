@@ -1,0 +1,294 @@
+//! Inter prediction for P pictures with one reference: fractional-sample interpolation
+//! (8.5.3.3.3), the merge candidate list (8.5.3.2.2–8.5.3.2.5, no temporal candidate) and the
+//! AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and motion estimation.
+
+use super::encoder::Planes;
+
+/// A motion vector in quarter luma samples.
+pub type Mv = [i32; 2];
+
+/// Luma 8-tap filters for quarter positions 1..3 (Table 8-11).
+const LUMA_TAPS: [[i32; 8]; 4] = [
+    [0, 0, 0, 64, 0, 0, 0, 0],
+    [-1, 4, -10, 58, 17, -5, 1, 0],
+    [-1, 4, -11, 40, 40, -11, 4, -1],
+    [0, 1, -5, 17, 58, -10, 4, -1],
+];
+
+/// Chroma 4-tap filters for eighth positions 0..7 (Table 8-12).
+const CHROMA_TAPS: [[i32; 4]; 8] = [
+    [0, 64, 0, 0],
+    [-2, 58, 10, -2],
+    [-4, 54, 16, -2],
+    [-6, 46, 28, -4],
+    [-4, 36, 36, -4],
+    [-4, 28, 46, -6],
+    [-2, 16, 54, -4],
+    [-2, 10, 58, -2],
+];
+
+/// Motion-compensated prediction of a w x h block of component `c` at (x, y) (component
+/// coordinates) displaced by `mv` (luma quarter samples; for 4:2:0 chroma that is eighth
+/// samples), uni-directional, default weighting. Reference samples outside the picture are the
+/// nearest edge sample.
+pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: Mv, dst: &mut [u8]) {
+    let (plane, stride) = (refp.plane(c), refp.stride(c));
+    let (pw, ph) = if c == 0 {
+        (refp.w as i32, refp.h as i32)
+    } else {
+        (refp.w as i32 / 2, refp.h as i32 / 2)
+    };
+    let (shift, taps_n, frac_mask) = if c == 0 {
+        (2, 8usize, 3)
+    } else {
+        (3, 4usize, 7)
+    };
+    let (fx, fy) = ((mv[0] & frac_mask) as usize, (mv[1] & frac_mask) as usize);
+    let x0 = x as i32 + (mv[0] >> shift);
+    let y0 = y as i32 + (mv[1] >> shift);
+    let half = (taps_n / 2 - 1) as i32; // taps start at -3 (luma) or -1 (chroma)
+    let tap = |f: usize, i: usize| -> i32 {
+        if c == 0 {
+            LUMA_TAPS[f][i]
+        } else {
+            CHROMA_TAPS[f][i]
+        }
+    };
+    let at = |xx: i32, yy: i32| -> i32 {
+        plane[yy.clamp(0, ph - 1) as usize * stride + xx.clamp(0, pw - 1) as usize] as i32
+    };
+    // Fast path: the whole footprint inside the picture needs no clamping, but clamping is
+    // cheap compared with the filter, so one path keeps the code exact and simple.
+    if fx == 0 && fy == 0 {
+        for r in 0..h {
+            for k in 0..w {
+                dst[r * w + k] = at(x0 + k as i32, y0 + r as i32) as u8;
+            }
+        }
+        return;
+    }
+    // Intermediate values at 14-bit precision (shift1 = 0 for 8-bit), final (v + 32) >> 6.
+    let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
+    if fy == 0 {
+        for r in 0..h {
+            for k in 0..w {
+                let xx = x0 + k as i32 - half;
+                let s: i32 = (0..taps_n)
+                    .map(|i| tap(fx, i) * at(xx + i as i32, y0 + r as i32))
+                    .sum();
+                dst[r * w + k] = fin(s);
+            }
+        }
+        return;
+    }
+    if fx == 0 {
+        for r in 0..h {
+            for k in 0..w {
+                let yy = y0 + r as i32 - half;
+                let s: i32 = (0..taps_n)
+                    .map(|i| tap(fy, i) * at(x0 + k as i32, yy + i as i32))
+                    .sum();
+                dst[r * w + k] = fin(s);
+            }
+        }
+        return;
+    }
+    // Both fractional: horizontal pass over h + taps - 1 rows, then vertical with shift2 = 6.
+    let rows = h + taps_n - 1;
+    let mut tmp = vec![0i32; rows * w];
+    for r in 0..rows {
+        let yy = y0 + r as i32 - half;
+        for k in 0..w {
+            let xx = x0 + k as i32 - half;
+            tmp[r * w + k] = (0..taps_n)
+                .map(|i| tap(fx, i) * at(xx + i as i32, yy))
+                .sum();
+        }
+    }
+    for r in 0..h {
+        for k in 0..w {
+            let s: i32 = (0..taps_n)
+                .map(|i| tap(fy, i) * tmp[(r + i) * w + k])
+                .sum::<i32>()
+                >> 6;
+            dst[r * w + k] = fin(s);
+        }
+    }
+}
+
+/// What prediction needs to know about a neighbouring 4x4 block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Motion {
+    /// Coded in inter mode (skip or not) and already decoded.
+    pub inter: bool,
+    pub mv: Mv,
+}
+
+/// The merge candidate list (5 entries) of a w x h prediction block at (x, y); `nb(x, y)`
+/// gives the motion at a luma position (None when unavailable: outside the picture, not yet
+/// decoded, or intra).
+pub fn merge_candidates(
+    x: i32,
+    y: i32,
+    w: i32,
+    h: i32,
+    nb: &dyn Fn(i32, i32) -> Option<Mv>,
+) -> [Mv; 5] {
+    let a1 = nb(x - 1, y + h - 1);
+    let b1 = nb(x + w - 1, y - 1);
+    let b0 = nb(x + w, y - 1);
+    let a0 = nb(x - 1, y + h);
+    let b2 = nb(x - 1, y - 1);
+    let same = |p: Option<Mv>, q: Option<Mv>| matches!((p, q), (Some(p), Some(q)) if p == q);
+    let f_a1 = a1.is_some();
+    let f_b1 = b1.is_some() && !same(a1, b1);
+    let f_b0 = b0.is_some() && !same(b1, b0);
+    let f_a0 = a0.is_some() && !same(a1, a0);
+    let f_b2 = b2.is_some() && !same(a1, b2) && !same(b1, b2) && !(f_a0 && f_a1 && f_b0 && f_b1);
+    let mut list = [[0, 0]; 5];
+    let mut n = 0;
+    for (f, m) in [(f_a1, a1), (f_b1, b1), (f_b0, b0), (f_a0, a0), (f_b2, b2)] {
+        if f {
+            list[n] = m.expect("flagged candidates exist");
+            n += 1;
+        }
+    }
+    // No temporal candidate (sps_temporal_mvp_enabled_flag = 0); P slices then fill with zero
+    // vectors, reference index 0.
+    list
+}
+
+/// The two AMVP predictors of a w x h prediction block at (x, y) (single reference picture:
+/// no scaling ever applies).
+pub fn amvp_candidates(
+    x: i32,
+    y: i32,
+    w: i32,
+    h: i32,
+    nb: &dyn Fn(i32, i32) -> Option<Mv>,
+) -> [Mv; 2] {
+    let a0 = nb(x - 1, y + h);
+    let a1 = nb(x - 1, y + h - 1);
+    let is_scaled = a0.is_some() || a1.is_some();
+    let mut a = a0.or(a1);
+    let b = nb(x + w, y - 1)
+        .or_else(|| nb(x + w - 1, y - 1))
+        .or_else(|| nb(x - 1, y - 1));
+    if !is_scaled && b.is_some() {
+        a = b;
+    }
+    // When A is absent, B is derived again allowing scaling: with one reference picture that
+    // gives the same vector, so B stays.
+    let mut list: Vec<Mv> = Vec::with_capacity(3);
+    if let Some(a) = a {
+        list.push(a);
+    }
+    if let Some(b) = b {
+        if a != Some(b) {
+            list.push(b);
+        }
+    }
+    while list.len() < 2 {
+        list.push([0, 0]);
+    }
+    [list[0], list[1]]
+}
+
+/// Sum of absolute differences of a w x h block of `src` (stride ss) at (x, y) against the
+/// reference at integer displacement (dx, dy), clamped at the picture edges.
+pub fn sad_int(
+    src: &[u8],
+    refp: &[u8],
+    stride: usize,
+    pw: i32,
+    ph: i32,
+    x: usize,
+    y: usize,
+    w: usize,
+    h: usize,
+    dx: i32,
+    dy: i32,
+) -> u32 {
+    let (rx, ry) = (x as i32 + dx, y as i32 + dy);
+    let inside = rx >= 0 && ry >= 0 && rx + w as i32 <= pw && ry + h as i32 <= ph;
+    let mut s = 0u32;
+    if inside {
+        for r in 0..h {
+            let a = &src[(y + r) * stride + x..(y + r) * stride + x + w];
+            let o = (ry as usize + r) * stride + rx as usize;
+            let b = &refp[o..o + w];
+            s += a
+                .iter()
+                .zip(b)
+                .map(|(&p, &q)| (p as i32 - q as i32).unsigned_abs())
+                .sum::<u32>();
+        }
+    } else {
+        for r in 0..h {
+            let yy = (ry + r as i32).clamp(0, ph - 1) as usize;
+            for k in 0..w {
+                let xx = (rx + k as i32).clamp(0, pw - 1) as usize;
+                s += (src[(y + r) * stride + x + k] as i32 - refp[yy * stride + xx] as i32)
+                    .unsigned_abs();
+            }
+        }
+    }
+    s
+}
+
+/// Bits of one motion vector difference component (abs_mvd_greater0/1, EG1 remainder, sign),
+/// approximately, for motion search costs.
+pub fn mvd_bits(d: i32) -> u32 {
+    let a = d.unsigned_abs();
+    match a {
+        0 => 1,
+        1 => 3,
+        _ => {
+            // EG1 of a - 2 plus greater0, greater1 and sign.
+            let v = a - 2 + 2;
+            3 + 2 * (32 - v.leading_zeros()) - 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_and_half_sample_interpolation() {
+        let mut p = Planes::new(16, 16);
+        for (i, v) in p.y.iter_mut().enumerate() {
+            *v = (i % 16 * 10) as u8;
+        }
+        let mut d = [0u8; 16];
+        mc(&p, 0, 4, 4, 4, 4, [4, 0], &mut d); // one full sample right
+        assert_eq!(&d[..4], &[50, 60, 70, 80]);
+        // Half sample on a linear ramp: the midpoint.
+        mc(&p, 0, 4, 4, 4, 4, [2, 0], &mut d);
+        assert_eq!(&d[..4], &[45, 55, 65, 75]);
+        // Far outside: edge samples.
+        mc(&p, 0, 0, 0, 4, 4, [-400, -400], &mut d);
+        assert!(d.iter().all(|&v| v == 0));
+    }
+
+    #[test]
+    fn candidate_lists() {
+        // All neighbours carry the same vector: merge keeps one, then zeros.
+        let nb = |_x: i32, _y: i32| Some([4, -8]);
+        assert_eq!(
+            merge_candidates(8, 8, 8, 8, &nb),
+            [[4, -8], [0, 0], [0, 0], [0, 0], [0, 0]]
+        );
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &nb), [[4, -8], [0, 0]]);
+        // Nothing available: zeros.
+        let none = |_x: i32, _y: i32| None;
+        assert_eq!(amvp_candidates(0, 0, 8, 8, &none), [[0, 0], [0, 0]]);
+        // Only above: B fills A, then the duplicate goes.
+        let above = |_x: i32, y: i32| if y < 8 { Some([1, 2]) } else { None };
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &above), [[1, 2], [0, 0]]);
+        // Left and above differ: both.
+        let both = |x: i32, _y: i32| if x < 8 { Some([3, 3]) } else { Some([5, 5]) };
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &both), [[3, 3], [5, 5]]);
+    }
+}
