@@ -20,7 +20,7 @@ for pair in ffmpeg:ffmpeg libde265-dec265:libde265-examples djpeg:libjpeg-turbo-
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 # bindgen needs libclang at test time.
-ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need_apt+=(libclang-dev)
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)  # libclang-cpp alone is not enough
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: apt-get install ${need_apt[*]}"

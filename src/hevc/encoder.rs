@@ -360,7 +360,9 @@ impl PictureEncoder {
             let cost = d + self.lambda * e.bits();
             best = Some((d, node, e, cost));
         }
-        if log2 > MIN_CB_LOG2 {
+        // A skipped CU is not split further (x265's early-skip rule): its area is well predicted.
+        let leaf_skipped = matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip);
+        if log2 > MIN_CB_LOG2 && !leaf_skipped {
             let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
             let snap = best.is_some().then(|| self.snapshot(x, y, n));
             self.maps.fill(x, y, n, |m, i| m.avail[i] = false);
@@ -861,12 +863,12 @@ impl PictureEncoder {
             })
             .collect();
 
-        // Intra first: it writes its reconstruction and maps; a better inter choice overwrites them.
-        let (d_intra, icu, e_intra) = self.intra_cu(x, y, log2, depth, est.clone());
-        let mut best: (f64, Node, Estimator, f64) = {
-            let j = d_intra + self.lambda * e_intra.bits();
-            (d_intra, Node::Cu(Box::new(icu)), e_intra, j)
-        };
+        let mut best: (f64, Node, Estimator, f64) = (
+            f64::INFINITY,
+            Node::Split(Box::new([None, None, None, None])),
+            est.clone(),
+            f64::INFINITY,
+        );
         let mut best_rec: Option<[Vec<u8>; 3]> = None;
 
         // Prediction of all three components for a vector.
@@ -995,6 +997,25 @@ impl PictureEncoder {
             consider(&mut best, &mut best_rec, self, cu, d, rec);
         }
 
+        // Intra only where inter prediction is poor: its SATD above that of a flat (DC) guess
+        // of the block, a cheap stand-in for intra's own cost (x265's fast-intra idea).
+        let try_intra = !early_skip && {
+            let mut inter_pred = vec![0u8; n * n];
+            if let Node::Inter(cu) = &best.1 {
+                mc(&self.refp, 0, x, y, n, n, cu.mv, &mut inter_pred);
+            }
+            let sum: u32 = src_blk.iter().map(|&v| v as u32).sum();
+            let flat = vec![((sum + (n * n / 2) as u32) / (n * n) as u32) as u8; n * n];
+            satd(&src_blk, &inter_pred, n) * 4 > satd(&src_blk, &flat, n) * 3
+        };
+        if try_intra {
+            let (d_intra, icu, e_intra) = self.intra_cu(x, y, log2, depth, est.clone());
+            let j = d_intra + self.lambda * e_intra.bits();
+            if j < best.3 {
+                // intra_cu left its reconstruction and maps in place.
+                return (d_intra, Node::Cu(Box::new(icu)), e_intra);
+            }
+        }
         let (d, node, e, _) = best;
         if let (Node::Inter(cu), Some(rec)) = (&node, best_rec) {
             self.put_rec(0, x, y, n, &rec[0]);

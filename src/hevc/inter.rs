@@ -57,14 +57,24 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
     let at = |xx: i32, yy: i32| -> i32 {
         plane[yy.clamp(0, ph - 1) as usize * stride + xx.clamp(0, pw - 1) as usize] as i32
     };
-    // Fast path: the whole footprint inside the picture needs no clamping, but clamping is
-    // cheap compared with the filter, so one path keeps the code exact and simple.
-    if fx == 0 && fy == 0 {
-        for r in 0..h {
-            for k in 0..w {
-                dst[r * w + k] = at(x0 + k as i32, y0 + r as i32) as u8;
-            }
-        }
+    // Fast path: the whole filter footprint inside the picture, fixed taps, no clamping.
+    let (fw, fh) = (w as i32 + taps_n as i32 - 1, h as i32 + taps_n as i32 - 1);
+    let (sx, sy) = (x0 - half, y0 - half);
+    if sx >= 0 && sy >= 0 && sx + fw <= pw && sy + fh <= ph {
+        mc_inside(
+            plane,
+            stride,
+            sx as usize,
+            sy as usize,
+            w,
+            h,
+            taps_n,
+            half as usize,
+            fx,
+            fy,
+            c == 0,
+            dst,
+        );
         return;
     }
     // Intermediate values at 14-bit precision (shift1 = 0 for 8-bit), final (v + 32) >> 6.
@@ -112,6 +122,96 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
                 .sum::<i32>()
                 >> 6;
             dst[r * w + k] = fin(s);
+        }
+    }
+}
+
+/// `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
+/// of the footprint (block origin minus `half` taps).
+#[allow(clippy::too_many_arguments)]
+fn mc_inside(
+    plane: &[u8],
+    stride: usize,
+    sx: usize,
+    sy: usize,
+    w: usize,
+    h: usize,
+    taps_n: usize,
+    half: usize,
+    fx: usize,
+    fy: usize,
+    luma: bool,
+    dst: &mut [u8],
+) {
+    let taps = |f: usize| -> [i32; 8] {
+        if luma {
+            LUMA_TAPS[f]
+        } else {
+            let t = CHROMA_TAPS[f];
+            [t[0], t[1], t[2], t[3], 0, 0, 0, 0]
+        }
+    };
+    let (tx, ty) = (taps(fx), taps(fy));
+    let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
+    if fx == 0 && fy == 0 {
+        for r in 0..h {
+            let o = (sy + half + r) * stride + sx + half;
+            dst[r * w..(r + 1) * w].copy_from_slice(&plane[o..o + w]);
+        }
+        return;
+    }
+    if fy == 0 {
+        for r in 0..h {
+            let row = &plane[(sy + half + r) * stride + sx..];
+            for k in 0..w {
+                let mut s = 0;
+                for i in 0..taps_n {
+                    s += tx[i] * row[k + i] as i32;
+                }
+                dst[r * w + k] = fin(s);
+            }
+        }
+        return;
+    }
+    if fx == 0 {
+        for r in 0..h {
+            let mut acc = [0i32; 64];
+            for i in 0..taps_n {
+                let row = &plane[(sy + r + i) * stride + sx + half..];
+                let t = ty[i];
+                for k in 0..w {
+                    acc[k] += t * row[k] as i32;
+                }
+            }
+            for k in 0..w {
+                dst[r * w + k] = fin(acc[k]);
+            }
+        }
+        return;
+    }
+    let rows = h + taps_n - 1;
+    let mut tmp = [0i32; 71 * 64];
+    for r in 0..rows {
+        let row = &plane[(sy + r) * stride + sx..];
+        for k in 0..w {
+            let mut s = 0;
+            for i in 0..taps_n {
+                s += tx[i] * row[k + i] as i32;
+            }
+            tmp[r * w + k] = s;
+        }
+    }
+    for r in 0..h {
+        let mut acc = [0i32; 64];
+        for i in 0..taps_n {
+            let t = ty[i];
+            let trow = &tmp[(r + i) * w..(r + i + 1) * w];
+            for k in 0..w {
+                acc[k] += t * trow[k];
+            }
+        }
+        for k in 0..w {
+            dst[r * w + k] = fin(acc[k] >> 6);
         }
     }
 }
