@@ -14,6 +14,7 @@ pub mod frame;
 pub mod hevc;
 pub mod mjpeg;
 pub mod ratecontrol;
+mod simd;
 
 pub use api::{Encoder, Packet, Poll, Stats};
 pub use config::{CodecId, EncoderConfig, RcMode};

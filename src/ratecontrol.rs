@@ -148,9 +148,10 @@ impl RateControl {
             // An inter frame before any was coded: assume a fraction of the intra cost.
             None => match self.coeff[0] {
                 Some(ci) if t == RcFrame::Inter => ci * 0.5,
-                // Nothing learned yet: a typical 8-bit picture costs ~0.06 bits per unit SATD at
-                // qscale 1 (measured on the test photos); refined after the first frame.
-                _ => 0.06,
+                // Nothing learned yet: an 8-bit photo costs ~0.15-0.35 bits per unit of the H.265
+                // encoder's intra complexity at qscale 1 (measured on four test photos at QPs
+                // 22/32/40 with bench-style CQP runs); refined after the first frame.
+                _ => 0.2,
             },
         };
         let target = self.frame_target(t);

@@ -430,8 +430,8 @@ impl PictureEncoder {
     ) -> (Vec<i32>, bool, u64) {
         let n = 1usize << log2;
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
-        let mut res = [0i32; 1024];
-        let res = &mut res[..n * n];
+        let mut res = vec![0i32; n * n];
+        let res = &mut res[..];
         for r in 0..n {
             let srow = &sp[(y + r) * ss + x..(y + r) * ss + x + n];
             for ((o, &s), &p) in res[r * n..(r + 1) * n]
@@ -443,8 +443,8 @@ impl PictureEncoder {
             }
         }
         let dst = c == 0 && log2 == 2;
-        let mut coef = [0i32; 1024];
-        let coef = &mut coef[..n * n];
+        let mut coef = vec![0i32; n * n];
+        let coef = &mut coef[..];
         forward(&self.mx, res, coef, log2, dst);
         let qp = if c == 0 { self.qp } else { self.qpc };
         let mut levels = vec![0i32; n * n];
@@ -1034,35 +1034,65 @@ impl PictureEncoder {
     }
 }
 
-/// Sum of absolute Hadamard-transformed differences over 8x8 blocks (4x4 for n = 4), scaled
-/// as HM scales it (about the SAD of a residual).
-pub fn satd(src: &[u8], pred: &[u8], n: usize) -> u32 {
+// Sum of absolute Hadamard-transformed differences over 8x8 blocks (4x4 for n = 4), scaled
+// as HM scales it (about the SAD of a residual).
+crate::simd::dispatch!(pub fn satd(src: &[u8], pred: &[u8], n: usize) -> u32 => satd_body);
+
+#[inline(always)]
+fn satd_body(src: &[u8], pred: &[u8], n: usize) -> u32 {
     if n < 8 {
         return satd4(src, pred, n);
     }
     let mut total = 0u32;
     for by in (0..n).step_by(8) {
         for bx in (0..n).step_by(8) {
+            // Rows as 8-lane arrays: the butterflies between rows are lane-wise (vectorised),
+            // then one transpose and the same again.
             let mut d = [[0i32; 8]; 8];
             for (r, row) in d.iter_mut().enumerate() {
                 let i = (by + r) * n + bx;
                 for c in 0..8 {
                     row[c] = src[i + c] as i32 - pred[i + c] as i32;
                 }
-                fwht8(row);
             }
+            hadamard_rows(&mut d);
+            let mut t = [[0i32; 8]; 8];
+            for r in 0..8 {
+                for c in 0..8 {
+                    t[c][r] = d[r][c];
+                }
+            }
+            hadamard_rows(&mut t);
             let mut sum = 0u32;
-            for c in 0..8 {
-                let mut col = [
-                    d[0][c], d[1][c], d[2][c], d[3][c], d[4][c], d[5][c], d[6][c], d[7][c],
-                ];
-                fwht8(&mut col);
-                sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
+            for row in &t {
+                for &v in row {
+                    sum += v.unsigned_abs();
+                }
             }
             total += (sum + 2) >> 2;
         }
     }
     total
+}
+
+/// An 8-point Walsh-Hadamard transform across the 8 rows, on all 8 lanes at once.
+#[inline(always)]
+fn hadamard_rows(d: &mut [[i32; 8]; 8]) {
+    let mut h = 1;
+    while h < 8 {
+        let mut i = 0;
+        while i < 8 {
+            for j in i..i + h {
+                let (a, b) = (d[j], d[j + h]);
+                for c in 0..8 {
+                    d[j][c] = a[c] + b[c];
+                    d[j + h][c] = a[c] - b[c];
+                }
+            }
+            i += 2 * h;
+        }
+        h *= 2;
+    }
 }
 
 fn satd4(src: &[u8], pred: &[u8], n: usize) -> u32 {
@@ -1093,18 +1123,6 @@ fn satd4(src: &[u8], pred: &[u8], n: usize) -> u32 {
 fn fwht4(v: &mut [i32; 4]) {
     let (a, b, c, d) = (v[0] + v[1], v[0] - v[1], v[2] + v[3], v[2] - v[3]);
     *v = [a + c, b + d, a - c, b - d];
-}
-
-#[inline(always)]
-fn fwht8(v: &mut [i32; 8]) {
-    let mut lo = [v[0], v[1], v[2], v[3]];
-    let mut hi = [v[4], v[5], v[6], v[7]];
-    fwht4(&mut lo);
-    fwht4(&mut hi);
-    for i in 0..4 {
-        v[i] = lo[i] + hi[i];
-        v[i + 4] = lo[i] - hi[i];
-    }
 }
 
 #[cfg(test)]

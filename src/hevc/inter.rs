@@ -126,10 +126,13 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
     }
 }
 
-/// `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
-/// of the footprint (block origin minus `half` taps).
+// `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
+// of the footprint (block origin minus `half` taps).
+crate::simd::dispatch!(fn mc_inside(plane: &[u8], stride: usize, sx: usize, sy: usize, w: usize, h: usize, taps_n: usize, half: usize, fx: usize, fy: usize, luma: bool, dst: &mut [u8]) => mc_inside_body);
+
 #[allow(clippy::too_many_arguments)]
-fn mc_inside(
+#[inline(always)]
+fn mc_inside_body(
     plane: &[u8],
     stride: usize,
     sx: usize,

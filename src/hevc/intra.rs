@@ -132,9 +132,12 @@ const INV_ANGLE: [i32; 15] = [
     -4096, -1638, -910, -630, -482, -390, -315, -256, -315, -390, -482, -630, -910, -1638, -4096,
 ];
 
-/// Predicts an n x n block into `dst` (stride `ds`). `luma` enables the DC / horizontal /
-/// vertical edge filters (n < 32).
-pub fn predict(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: usize) {
+// Predicts an n x n block into `dst` (stride `ds`). `luma` enables the DC / horizontal /
+// vertical edge filters (n < 32).
+crate::simd::dispatch!(pub fn predict(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: usize) => predict_body);
+
+#[inline(always)]
+fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: usize) {
     let log2 = n.trailing_zeros();
     match mode {
         PLANAR => {

@@ -96,17 +96,19 @@ impl Default for Matrices {
     }
 }
 
-/// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
-/// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n*n.
-/// Written as row-times-matrix loops over contiguous memory so the compiler vectorises them;
-/// rows of zero coefficients (most of them after quantisation) are skipped.
-pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
+// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
+// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n*n.
+// Written as row-times-matrix loops over contiguous memory so the compiler vectorises them;
+// rows of zero coefficients (most of them after quantisation) are skipped.
+crate::simd::dispatch!(pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) => inverse_body);
+
+#[inline(always)]
+fn inverse_body(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     let n = 1usize << log2;
     let m = mx.get(log2, dst);
     // Vertical: tmp[y][x] = sum_k m[k][y] * coef[k][x]; accumulate row k of coef into every
     // output row y with weight m[k][y]. Sums fit i32: |coef| <= 2^15, |m| <= 90, n <= 32.
-    let mut acc = [0i32; 32 * 32];
-    let acc = &mut acc[..n * n];
+    let mut acc = vec![0i32; n * n];
     let mut last_row = 0;
     for k in 0..n {
         let row = &coef[k * n..(k + 1) * n];
@@ -126,9 +128,9 @@ pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: boo
         res[..n * n].fill(0);
         return;
     }
-    let mut tmp = [0i32; 32 * 32];
-    let tmp = &mut tmp[..n * n];
-    for (t, &a) in tmp.iter_mut().zip(acc.iter()) {
+    let mut tmp = acc;
+    for t in tmp.iter_mut() {
+        let a = *t;
         *t = ((a + 64) >> 7).clamp(-32768, 32767);
     }
     // Horizontal: res[y][x] = sum_k tmp[y][k] * m[k][x]. |tmp| <= 2^15: the sum can exceed
@@ -151,17 +153,19 @@ pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: boo
     }
 }
 
-/// Forward transform for the encoder (HM-style scaling for 8-bit: shifts log2-1 and log2+6),
-/// giving coefficients at the scale the quantiser expects.
-pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
+// Forward transform for the encoder (HM-style scaling for 8-bit: shifts log2-1 and log2+6),
+// giving coefficients at the scale the quantiser expects.
+crate::simd::dispatch!(pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) => forward_body);
+
+#[inline(always)]
+pub(crate) fn forward_body(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
     let n = 1usize << log2;
     let m = mx.get(log2, dst);
     let s1 = log2 - 1;
     let s2 = log2 + 6;
     // Rows: tmp[y][k] = sum_x res[y][x] * m[k][x] = sum_x res[y][x] * mt[x][k].
     let mt = &mx.t[if dst { 4 } else { log2 as usize - 2 }];
-    let mut tmp = [0i32; 32 * 32];
-    let tmp = &mut tmp[..n * n];
+    let mut tmp = vec![0i32; n * n];
     for y in 0..n {
         let out = &mut tmp[y * n..(y + 1) * n];
         for x in 0..n {
@@ -198,14 +202,19 @@ pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: boo
 const QUANT_SCALE: [i64; 6] = [26214, 23302, 20560, 18396, 16384, 14564];
 const LEVEL_SCALE: [i64; 6] = [40, 45, 51, 57, 64, 72];
 
-/// Dead-zone quantiser; returns the number of nonzero levels.
-pub fn quantize(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intra: bool) -> usize {
+crate::simd::dispatch!(
+    /// Dead-zone quantiser; returns the number of nonzero levels.
+    pub fn quantize(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intra: bool) -> usize => quantize_body);
+
+#[inline(always)]
+fn quantize_body(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intra: bool) -> usize {
     let qbits = 14 + qp / 6 + (15 - 8 - log2 as i32);
-    let offset: i64 = if intra { 171 } else { 85 } << (qbits - 9);
-    let scale = QUANT_SCALE[(qp % 6) as usize];
+    // |coef| <= 2^15 and scale < 2^15: the product and the rounding offset fit in u32.
+    let offset: u32 = (if intra { 171 } else { 85 }) << (qbits - 9);
+    let scale = QUANT_SCALE[(qp % 6) as usize] as u32;
     let mut nz = 0;
     for (l, &c) in level.iter_mut().zip(coef) {
-        let a = ((c.unsigned_abs() as i64 * scale + offset) >> qbits).min(32767) as i32;
+        let a = ((c.unsigned_abs().min(32768) * scale + offset) >> qbits).min(32767) as i32;
         *l = if c < 0 { -a } else { a };
         nz += (a != 0) as usize;
     }

@@ -362,19 +362,7 @@ pub(crate) fn transform_rows_scalar(
 pub(crate) mod simd {
     use super::*;
 
-    pub fn has_avx2() -> bool {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        // 0 = not probed yet, 1 = no, 2 = yes. A plain static: nothing to tear down at dlclose.
-        static AVX2: AtomicU8 = AtomicU8::new(0);
-        match AVX2.load(Ordering::Relaxed) {
-            0 => {
-                let yes = std::is_x86_feature_detected!("avx2");
-                AVX2.store(1 + yes as u8, Ordering::Relaxed);
-                yes
-            }
-            v => v == 2,
-        }
-    }
+    pub use crate::simd::has_avx2;
 
     /// The same code as `transform_rows_scalar`, compiled for AVX2 (the lane-wise DCT becomes
     /// 8-wide integer vector code).
