@@ -156,9 +156,21 @@ impl RateControl {
         };
         let target = self.frame_target(t);
         let mut qp = qscale_to_qp(c * cx / target);
-        // Limit the step from the last frame of the same type so quality does not pump.
+        // Limit the step from the last frame of the same type so quality does not pump (a
+        // larger step is allowed upwards: overshooting the buffer is worse than a soft frame).
+        // Intra pictures come once a period and their quality jumps are the most visible, so
+        // they move down at most 2 QP at a time.
         if let Some(last) = self.last_qp[ti] {
-            qp = qp.clamp(last - 4.0, last + 4.0);
+            let down = if t == RcFrame::Intra { 2.0 } else { 4.0 };
+            qp = qp.clamp(last - down, last + 8.0);
+        }
+        // A P picture much finer than the intra picture it predicts from (more than 3 QP, about
+        // x265's default I/P ratio) spends its bits re-coding the intra picture's error (on a
+        // still scene: nearly all of them, for nothing visible).
+        if t == RcFrame::Inter {
+            if let Some(qi) = self.last_qp[0] {
+                qp = qp.max(qi - 3.0);
+            }
         }
         (qp.round() as i32).clamp(self.min_qp, self.max_qp)
     }

@@ -35,8 +35,6 @@ pub struct HevcEncoder {
     since_idr: u32,
     /// A reconstruction exists to predict from.
     have_ref: bool,
-    /// Luma of the previous source picture (for the rate control's inter complexity).
-    prev_src: Vec<u8>,
 }
 
 impl HevcEncoder {
@@ -62,13 +60,13 @@ impl HevcEncoder {
             intra_period: cfg.intra_period,
             since_idr: 0,
             have_ref: false,
-            prev_src: Vec::new(),
         })
     }
 
     /// Complexity of the loaded source for the rate control: per 8x8 luma block, the SATD
     /// against its own mean (intra) or, for P pictures, the smaller of that and the SATD
-    /// against the previous source picture at the same place.
+    /// against the reference picture at the same place (what a P picture codes when nothing
+    /// moves: for a still scene, the reference's own coding error).
     fn complexity(&self, inter: bool) -> f64 {
         let s = &self.pic.src;
         let mut total = 0u64;
@@ -82,7 +80,7 @@ impl HevcEncoder {
                     blk[r * 8..r * 8 + 8].copy_from_slice(&s.y[o..o + 8]);
                     sum += blk[r * 8..r * 8 + 8].iter().map(|&v| v as u32).sum::<u32>();
                     if inter {
-                        prev[r * 8..r * 8 + 8].copy_from_slice(&self.prev_src[o..o + 8]);
+                        prev[r * 8..r * 8 + 8].copy_from_slice(&self.pic.refp.y[o..o + 8]);
                     }
                 }
                 let mean = [((sum + 32) / 64) as u8; 64];
@@ -138,8 +136,6 @@ impl Codec for HevcEncoder {
         std::mem::swap(&mut self.pic.rec, &mut self.pic.refp);
         self.have_ref = self.intra_period != 1;
         self.since_idr += 1;
-        self.prev_src.clear();
-        self.prev_src.extend_from_slice(&self.pic.src.y);
         Ok(CodecOutput {
             data: out,
             frame_type: Some(if idr { FrameType::Idr } else { FrameType::P }),
