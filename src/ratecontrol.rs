@@ -45,6 +45,8 @@ pub struct RateControl {
     last_qp: [Option<f64>; 2],
     /// Intra frames every `period` frames: used to give an intra frame its share of the budget.
     period: u32,
+    /// The encoder saw a still scene (P pictures differ from their reference by little).
+    pub still: bool,
     total_bits: f64,
     frames: u64,
 }
@@ -73,6 +75,7 @@ impl RateControl {
             coeff: [None, None],
             last_qp: [None, None],
             period: cfg.intra_period,
+            still: false,
             total_bits: 0.0,
             frames: 0,
         }
@@ -158,16 +161,24 @@ impl RateControl {
         let mut qp = qscale_to_qp(c * cx / target);
         // Limit the step from the last frame of the same type so quality does not pump (a
         // larger step is allowed upwards: overshooting the buffer is worse than a soft frame).
-        // Intra pictures come once a period and their quality jumps are the most visible, so
-        // they move down at most 2 QP at a time.
-        if let Some(last) = self.last_qp[ti] {
-            let down = if t == RcFrame::Intra { 2.0 } else { 4.0 };
+        // On a still scene intra pictures move down at most 2 QP a period.
+        let last = self.last_qp[ti].or(if t == RcFrame::Inter {
+            self.last_qp[0]
+        } else {
+            None
+        });
+        if let Some(last) = last {
+            let down = if self.still && t == RcFrame::Intra {
+                2.0
+            } else {
+                4.0
+            };
             qp = qp.clamp(last - down, last + 8.0);
         }
-        // A P picture much finer than the intra picture it predicts from (more than 3 QP, about
-        // x265's default I/P ratio) spends its bits re-coding the intra picture's error (on a
-        // still scene: nearly all of them, for nothing visible).
-        if t == RcFrame::Inter {
+        // On a still scene a P picture much finer than the intra picture it predicts from
+        // (more than 3 QP, about x265's default I/P ratio) only re-codes that picture's error:
+        // bits and time for nothing visible.
+        if self.still && t == RcFrame::Inter {
             if let Some(qi) = self.last_qp[0] {
                 qp = qp.max(qi - 3.0);
             }

@@ -61,7 +61,7 @@ def main():
                 else:
                     cmd = ["x265", "--input", y4m, "--preset", enc.split()[1], "--bframes", "0", "--tune", "psnr",
                            "--keyint", "30", "--qp", str(qp), "--frame-threads", "1", "--no-wpp", "--pools", "none",
-                           "--lookahead-threads", "0", "--log-level", "error", "-o", out]
+                           "--lookahead-threads", "0", "--log-level", "error", "--no-progress", "-o", out]
                 secs += timed(cmd)
                 dec = frames_of(out, w, h)
                 assert len(dec) == len(src), f"{enc}: decoded {len(dec)} of {len(src)} frames"

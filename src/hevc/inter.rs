@@ -146,16 +146,72 @@ fn mc_inside_body(
     luma: bool,
     dst: &mut [u8],
 ) {
-    let taps = |f: usize| -> [i32; 8] {
-        if luma {
-            LUMA_TAPS[f]
-        } else {
-            let t = CHROMA_TAPS[f];
-            [t[0], t[1], t[2], t[3], 0, 0, 0, 0]
+    let _ = taps_n;
+    if luma {
+        mc_taps::<8>(
+            plane,
+            stride,
+            sx,
+            sy,
+            w,
+            h,
+            half,
+            &LUMA_TAPS[fx],
+            &LUMA_TAPS[fy],
+            fx,
+            fy,
+            dst,
+        )
+    } else {
+        mc_taps::<4>(
+            plane,
+            stride,
+            sx,
+            sy,
+            w,
+            h,
+            half,
+            &CHROMA_TAPS[fx],
+            &CHROMA_TAPS[fy],
+            fx,
+            fy,
+            dst,
+        )
+    }
+}
+
+/// Horizontal filter of one source row into `out` (no shift: 8-bit input, shift1 = 0).
+#[inline(always)]
+fn hrow<const T: usize>(row: &[u8], tx: &[i32; T], out: &mut [i32], w: usize) {
+    out.fill(0);
+    for (i, &t) in tx.iter().enumerate() {
+        for (o, &s) in out.iter_mut().zip(&row[i..i + w]) {
+            *o += t * s as i32;
         }
-    };
-    let (tx, ty) = (taps(fx), taps(fy));
+    }
+}
+
+/// Separable filtering with T taps, written tap-by-tap over whole rows so every inner loop is
+/// a contiguous multiply-add the compiler vectorises.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn mc_taps<const T: usize>(
+    plane: &[u8],
+    stride: usize,
+    sx: usize,
+    sy: usize,
+    w: usize,
+    h: usize,
+    half: usize,
+    tx: &[i32; T],
+    ty: &[i32; T],
+    fx: usize,
+    fy: usize,
+    dst: &mut [u8],
+) {
     let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
+    let mut acc = [0i32; 64];
+    let acc = &mut acc[..w];
     if fx == 0 && fy == 0 {
         for r in 0..h {
             let o = (sy + half + r) * stride + sx + half;
@@ -165,56 +221,50 @@ fn mc_inside_body(
     }
     if fy == 0 {
         for r in 0..h {
-            let row = &plane[(sy + half + r) * stride + sx..];
-            for k in 0..w {
-                let mut s = 0;
-                for i in 0..taps_n {
-                    s += tx[i] * row[k + i] as i32;
-                }
-                dst[r * w + k] = fin(s);
+            let o = (sy + half + r) * stride + sx;
+            hrow::<T>(&plane[o..o + w + T - 1], tx, acc, w);
+            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
+                *d = fin(a);
             }
         }
         return;
     }
     if fx == 0 {
         for r in 0..h {
-            let mut acc = [0i32; 64];
-            for i in 0..taps_n {
-                let row = &plane[(sy + r + i) * stride + sx + half..];
-                let t = ty[i];
-                for k in 0..w {
-                    acc[k] += t * row[k] as i32;
+            acc.fill(0);
+            for (i, &t) in ty.iter().enumerate() {
+                let o = (sy + r + i) * stride + sx + half;
+                for (a, &s) in acc.iter_mut().zip(&plane[o..o + w]) {
+                    *a += t * s as i32;
                 }
             }
-            for k in 0..w {
-                dst[r * w + k] = fin(acc[k]);
+            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
+                *d = fin(a);
             }
         }
         return;
     }
-    let rows = h + taps_n - 1;
-    let mut tmp = [0i32; 71 * 64];
+    // Both: horizontal pass over h + T - 1 rows, then vertical with shift2 = 6.
+    let rows = h + T - 1;
+    let mut tmp = vec![0i32; rows * w];
     for r in 0..rows {
-        let row = &plane[(sy + r) * stride + sx..];
-        for k in 0..w {
-            let mut s = 0;
-            for i in 0..taps_n {
-                s += tx[i] * row[k + i] as i32;
-            }
-            tmp[r * w + k] = s;
-        }
+        let o = (sy + r) * stride + sx;
+        hrow::<T>(
+            &plane[o..o + w + T - 1],
+            tx,
+            &mut tmp[r * w..(r + 1) * w],
+            w,
+        );
     }
     for r in 0..h {
-        let mut acc = [0i32; 64];
-        for i in 0..taps_n {
-            let t = ty[i];
-            let trow = &tmp[(r + i) * w..(r + i + 1) * w];
-            for k in 0..w {
-                acc[k] += t * trow[k];
+        acc.fill(0);
+        for (i, &t) in ty.iter().enumerate() {
+            for (a, &v) in acc.iter_mut().zip(&tmp[(r + i) * w..(r + i + 1) * w]) {
+                *a += t * v;
             }
         }
-        for k in 0..w {
-            dst[r * w + k] = fin(acc[k] >> 6);
+        for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
+            *d = fin(a >> 6);
         }
     }
 }

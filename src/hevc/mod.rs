@@ -35,6 +35,8 @@ pub struct HevcEncoder {
     since_idr: u32,
     /// A reconstruction exists to predict from.
     have_ref: bool,
+    /// Luma of the previous source picture (still-scene detection for the rate control).
+    prev_src: Vec<u8>,
 }
 
 impl HevcEncoder {
@@ -60,6 +62,7 @@ impl HevcEncoder {
             intra_period: cfg.intra_period,
             since_idr: 0,
             have_ref: false,
+            prev_src: Vec::new(),
         })
     }
 
@@ -67,9 +70,14 @@ impl HevcEncoder {
     /// against its own mean (intra) or, for P pictures, the smaller of that and the SATD
     /// against the reference picture at the same place (what a P picture codes when nothing
     /// moves: for a still scene, the reference's own coding error).
-    fn complexity(&self, inter: bool) -> f64 {
+    /// Also returns whether the scene is still: the source against the previous source under
+    /// 5 % of the intra complexity.
+    fn complexity(&self, inter: bool) -> (f64, bool) {
         let s = &self.pic.src;
         let mut total = 0u64;
+        let mut intra_total = 0u64;
+        let mut change = 0u64;
+        let mut last = [0u8; 64];
         let mut blk = [0u8; 64];
         let mut prev = [0u8; 64];
         for by in (0..s.h).step_by(8) {
@@ -81,17 +89,20 @@ impl HevcEncoder {
                     sum += blk[r * 8..r * 8 + 8].iter().map(|&v| v as u32).sum::<u32>();
                     if inter {
                         prev[r * 8..r * 8 + 8].copy_from_slice(&self.pic.refp.y[o..o + 8]);
+                        last[r * 8..r * 8 + 8].copy_from_slice(&self.prev_src[o..o + 8]);
                     }
                 }
                 let mean = [((sum + 32) / 64) as u8; 64];
                 let mut c = encoder::satd(&blk, &mean, 8);
+                intra_total += c as u64;
                 if inter {
                     c = c.min(encoder::satd(&blk, &prev, 8));
+                    change += encoder::satd(&blk, &last, 8) as u64;
                 }
                 total += c as u64;
             }
         }
-        total as f64
+        (total as f64, inter && change * 20 < intra_total)
     }
 }
 
@@ -105,7 +116,10 @@ impl Codec for HevcEncoder {
             self.since_idr = 0;
         }
         let t = if idr { RcFrame::Intra } else { RcFrame::Inter };
-        let cx = self.complexity(!idr);
+        let (cx, still) = self.complexity(!idr);
+        if !idr {
+            self.rc.still = still;
+        }
         let qp = self.rc.next_qp(t, cx);
         let mut out = if idr {
             self.params.headers()
@@ -136,6 +150,8 @@ impl Codec for HevcEncoder {
         std::mem::swap(&mut self.pic.rec, &mut self.pic.refp);
         self.have_ref = self.intra_period != 1;
         self.since_idr += 1;
+        self.prev_src.clear();
+        self.prev_src.extend_from_slice(&self.pic.src.y);
         Ok(CodecOutput {
             data: out,
             frame_type: Some(if idr { FrameType::Idr } else { FrameType::P }),

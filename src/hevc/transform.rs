@@ -54,13 +54,19 @@ pub fn matrix(log2: u32, dst: bool) -> Vec<i32> {
 pub struct Matrices {
     pub m: [Vec<i32>; 4], // log2 2..=5
     pub dst: Vec<i32>,
-    /// Transposes of the four DCT matrices and (index 4) the DST.
-    t: [Vec<i32>; 5],
+    /// Per DCT size, the even and odd rows restricted to the first half of the columns,
+    /// transposed: even_t[j * n/2 + k] = m[2k][j], odd_t[j * n/2 + k] = m[2k+1][j].
+    even_t: [Vec<i32>; 4],
+    odd_t: [Vec<i32>; 4],
 }
 
-fn transpose(m: &[i32]) -> Vec<i32> {
+/// Rows of parity `odd` of an n x n matrix over its first n/2 columns, transposed.
+fn half_t(m: &[i32], odd: bool) -> Vec<i32> {
     let n = (m.len() as f64).sqrt() as usize;
-    (0..n * n).map(|i| m[(i % n) * n + i / n]).collect()
+    let h = n / 2;
+    (0..h * h)
+        .map(|i| m[(2 * (i % h) + odd as usize) * n + i / h])
+        .collect()
 }
 
 impl Matrices {
@@ -72,14 +78,14 @@ impl Matrices {
             matrix(5, false),
         ];
         let dst = matrix(2, true);
-        let t = [
-            transpose(&m[0]),
-            transpose(&m[1]),
-            transpose(&m[2]),
-            transpose(&m[3]),
-            transpose(&dst),
-        ];
-        Matrices { m, dst, t }
+        let even_t = std::array::from_fn(|i| half_t(&m[i], false));
+        let odd_t = std::array::from_fn(|i| half_t(&m[i], true));
+        Matrices {
+            m,
+            dst,
+            even_t,
+            odd_t,
+        }
     }
     fn get(&self, log2: u32, dst: bool) -> &[i32] {
         if dst {
@@ -160,41 +166,84 @@ crate::simd::dispatch!(pub fn forward(mx: &Matrices, res: &[i32], coef: &mut [i3
 #[inline(always)]
 pub(crate) fn forward_body(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
     let n = 1usize << log2;
+    let s1 = log2 - 1;
+    let s2 = log2 + 6;
+    if dst {
+        return forward_plain(mx, res, coef, log2, true);
+    }
+    // Even-odd decomposition (DCT rows are symmetric for even k, antisymmetric for odd k):
+    // out[2k] = sum_j m[2k][j] (x[j] + x[n-1-j]), out[2k+1] = sum_j m[2k+1][j] (x[j] - x[n-1-j])
+    // over j < n/2: half the multiplies, and every inner loop stays contiguous.
+    let h = n / 2;
+    let (me, mo) = (&mx.even_t[log2 as usize - 2], &mx.odd_t[log2 as usize - 2]);
+    let mut tmp = vec![0i32; n * n];
+    let mut ev = [0i32; 16];
+    let mut od = [0i32; 16];
+    let add1 = 1 << (s1 - 1);
+    for y in 0..n {
+        let x = &res[y * n..(y + 1) * n];
+        ev[..h].fill(0);
+        od[..h].fill(0);
+        for j in 0..h {
+            let (e, o) = (x[j] + x[n - 1 - j], x[j] - x[n - 1 - j]);
+            for (a, &m) in ev[..h].iter_mut().zip(&me[j * h..(j + 1) * h]) {
+                *a += e * m;
+            }
+            for (a, &m) in od[..h].iter_mut().zip(&mo[j * h..(j + 1) * h]) {
+                *a += o * m;
+            }
+        }
+        let out = &mut tmp[y * n..(y + 1) * n];
+        for k in 0..h {
+            out[2 * k] = (ev[k] + add1) >> s1;
+            out[2 * k + 1] = (od[k] + add1) >> s1;
+        }
+    }
+    // Columns, the same decomposition along y: coef[k][x] = sum_y m[k][y] tmp[y][x].
+    let m = mx.get(log2, false);
+    let mut e = vec![0i32; h * n];
+    let mut o = vec![0i32; h * n];
+    for j in 0..h {
+        let (a, b) = (&tmp[j * n..(j + 1) * n], &tmp[(n - 1 - j) * n..(n - j) * n]);
+        for x in 0..n {
+            e[j * n + x] = a[x] + b[x];
+            o[j * n + x] = a[x] - b[x];
+        }
+    }
+    let add2 = 1 << (s2 - 1);
+    for k in 0..n {
+        let src = if k % 2 == 0 { &e } else { &o };
+        let out = &mut coef[k * n..(k + 1) * n];
+        out.fill(0);
+        for j in 0..h {
+            let w = m[k * n + j];
+            for (c, &v) in out.iter_mut().zip(&src[j * n..(j + 1) * n]) {
+                *c += w * v;
+            }
+        }
+        for c in out.iter_mut() {
+            *c = (*c + add2) >> s2;
+        }
+    }
+}
+
+/// The forward transform as plain matrix products (the DST, and the reference for tests).
+fn forward_plain(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
+    let n = 1usize << log2;
     let m = mx.get(log2, dst);
     let s1 = log2 - 1;
     let s2 = log2 + 6;
-    // Rows: tmp[y][k] = sum_x res[y][x] * m[k][x] = sum_x res[y][x] * mt[x][k].
-    let mt = &mx.t[if dst { 4 } else { log2 as usize - 2 }];
     let mut tmp = vec![0i32; n * n];
     for y in 0..n {
-        let out = &mut tmp[y * n..(y + 1) * n];
-        for x in 0..n {
-            let r = res[y * n + x];
-            if r == 0 {
-                continue;
-            }
-            for (o, &w) in out.iter_mut().zip(&mt[x * n..(x + 1) * n]) {
-                *o += r * w;
-            }
-        }
-        let add = 1 << (s1 - 1).max(0);
-        for o in out.iter_mut() {
-            *o = (*o + add) >> s1;
+        for k in 0..n {
+            let s: i32 = (0..n).map(|x| m[k * n + x] * res[y * n + x]).sum();
+            tmp[y * n + k] = (s + (1 << (s1 - 1))) >> s1;
         }
     }
-    // Columns: coef[k][x] = sum_y m[k][y] * tmp[y][x]. |tmp| < 2^16 after the first shift,
-    // so |sum| < 2^16 * 90 * 32 < 2^31.
-    for k in 0..n {
-        let out = &mut coef[k * n..(k + 1) * n];
-        out.fill(0);
-        for y in 0..n {
-            let w = m[k * n + y];
-            for (o, &t) in out.iter_mut().zip(&tmp[y * n..(y + 1) * n]) {
-                *o += w * t;
-            }
-        }
-        for o in out.iter_mut() {
-            *o = (*o + (1 << (s2 - 1))) >> s2;
+    for x in 0..n {
+        for k in 0..n {
+            let s: i32 = (0..n).map(|y| m[k * n + y] * tmp[y * n + x]).sum();
+            coef[k * n + x] = (s + (1 << (s2 - 1))) >> s2;
         }
     }
 }
@@ -333,6 +382,27 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn butterfly_forward_equals_the_matrix_product() {
+        let mx = Matrices::new();
+        let mut seed = 77u32;
+        for log2 in 2..=5u32 {
+            let n = 1usize << log2;
+            for _ in 0..20 {
+                let res: Vec<i32> = (0..n * n)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+                        ((seed >> 16) % 511) as i32 - 255
+                    })
+                    .collect();
+                let (mut a, mut b) = (vec![0; n * n], vec![0; n * n]);
+                forward(&mx, &res, &mut a, log2, false);
+                forward_plain(&mx, &res, &mut b, log2, false);
+                assert_eq!(a, b, "log2 {log2}");
             }
         }
     }
