@@ -361,7 +361,9 @@ impl PictureEncoder {
             best = Some((d, node, e, cost));
         }
         // A skipped CU is not split further (x265's early-skip rule): its area is well predicted.
-        let leaf_skipped = matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip);
+        // Likewise an inter CU that needs no luma residual (HM's early-CU idea, one step wider).
+        let leaf_skipped =
+            matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip || !cu.cbf[0]);
         if log2 > MIN_CB_LOG2 && !leaf_skipped {
             let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
             let snap = best.is_some().then(|| self.snapshot(x, y, n));
@@ -815,18 +817,34 @@ impl PictureEncoder {
         };
         let mut mv = [best.1 * 4, best.2 * 4];
         let mut bc = cost_frac(mv);
+        // Half-sample then quarter-sample: the 8 neighbours each (the 4-neighbour quarter step
+        // measured +3 % BD-rate on bbb 720p for 7 % speed: not worth it).
         for d in [2, 1] {
             let c0 = mv;
-            for (ox, oy) in [
-                (-d, -d),
-                (0, -d),
-                (d, -d),
-                (-d, 0),
-                (d, 0),
-                (-d, d),
-                (0, d),
-                (d, d),
-            ] {
+            let ring: &[(i32, i32)] = if d == 2 {
+                &[
+                    (-2, -2),
+                    (0, -2),
+                    (2, -2),
+                    (-2, 0),
+                    (2, 0),
+                    (-2, 2),
+                    (0, 2),
+                    (2, 2),
+                ]
+            } else {
+                &[
+                    (-1, -1),
+                    (0, -1),
+                    (1, -1),
+                    (-1, 0),
+                    (1, 0),
+                    (-1, 1),
+                    (0, 1),
+                    (1, 1),
+                ]
+            };
+            for &(ox, oy) in ring {
                 let cand = [c0[0] + ox, c0[1] + oy];
                 let c = cost_frac(cand);
                 if c < bc {
@@ -933,6 +951,8 @@ impl PictureEncoder {
         }
         let mmv = merge[bm.1];
         let mpred = predict_all(self, mmv);
+        // Smallest luma SATD of the inter predictions tried (gates the intra check below).
+        let mut inter_satd = satd(&src_blk, &mpred[0], n);
         let d_skip = self.sse(0, x, y, n, &mpred[0]) as f64
             + self.chroma_weight
                 * (self.sse(1, x / 2, y / 2, nc, &mpred[1])
@@ -980,6 +1000,7 @@ impl PictureEncoder {
             let mvp_idx = if bits(amvp[1]) < bits(amvp[0]) { 1 } else { 0 };
             let mvp = amvp[mvp_idx];
             let apred = predict_all(self, mv);
+            inter_satd = inter_satd.min(satd(&src_blk, &apred[0], n));
             let (levels, cbf, rec, d) = code(self, &apred);
             let mvd = [mv[0] - mvp[0], mv[1] - mvp[1]];
             // Every cbf pattern is codable here: all zero is rqt_root_cbf 0, and luma alone
@@ -1000,13 +1021,9 @@ impl PictureEncoder {
         // Intra only where inter prediction is poor: its SATD above that of a flat (DC) guess
         // of the block, a cheap stand-in for intra's own cost (x265's fast-intra idea).
         let try_intra = !early_skip && {
-            let mut inter_pred = vec![0u8; n * n];
-            if let Node::Inter(cu) = &best.1 {
-                mc(&self.refp, 0, x, y, n, n, cu.mv, &mut inter_pred);
-            }
             let sum: u32 = src_blk.iter().map(|&v| v as u32).sum();
             let flat = vec![((sum + (n * n / 2) as u32) / (n * n) as u32) as u8; n * n];
-            satd(&src_blk, &inter_pred, n) * 4 > satd(&src_blk, &flat, n) * 3
+            inter_satd * 4 > satd(&src_blk, &flat, n) * 3
         };
         if try_intra {
             let (d_intra, icu, e_intra) = self.intra_cu(x, y, log2, depth, est.clone());

@@ -44,23 +44,12 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
         (3, 4usize, 7)
     };
     let (fx, fy) = ((mv[0] & frac_mask) as usize, (mv[1] & frac_mask) as usize);
-    let x0 = x as i32 + (mv[0] >> shift);
-    let y0 = y as i32 + (mv[1] >> shift);
-    let half = (taps_n / 2 - 1) as i32; // taps start at -3 (luma) or -1 (chroma)
-    let tap = |f: usize, i: usize| -> i32 {
-        if c == 0 {
-            LUMA_TAPS[f][i]
-        } else {
-            CHROMA_TAPS[f][i]
-        }
-    };
-    let at = |xx: i32, yy: i32| -> i32 {
-        plane[yy.clamp(0, ph - 1) as usize * stride + xx.clamp(0, pw - 1) as usize] as i32
-    };
-    // Fast path: the whole filter footprint inside the picture, fixed taps, no clamping.
-    let (fw, fh) = (w as i32 + taps_n as i32 - 1, h as i32 + taps_n as i32 - 1);
-    let (sx, sy) = (x0 - half, y0 - half);
-    if sx >= 0 && sy >= 0 && sx + fw <= pw && sy + fh <= ph {
+    let half = taps_n / 2 - 1; // taps start at -3 (luma) or -1 (chroma)
+                               // Top-left of the filter footprint and its size.
+    let sx = x as i32 + (mv[0] >> shift) - half as i32;
+    let sy = y as i32 + (mv[1] >> shift) - half as i32;
+    let (fw, fh) = (w + taps_n - 1, h + taps_n - 1);
+    if sx >= 0 && sy >= 0 && sx + fw as i32 <= pw && sy + fh as i32 <= ph {
         mc_inside(
             plane,
             stride,
@@ -69,7 +58,7 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
             w,
             h,
             taps_n,
-            half as usize,
+            half,
             fx,
             fy,
             c == 0,
@@ -77,53 +66,17 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
         );
         return;
     }
-    // Intermediate values at 14-bit precision (shift1 = 0 for 8-bit), final (v + 32) >> 6.
-    let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
-    if fy == 0 {
-        for r in 0..h {
-            for k in 0..w {
-                let xx = x0 + k as i32 - half;
-                let s: i32 = (0..taps_n)
-                    .map(|i| tap(fx, i) * at(xx + i as i32, y0 + r as i32))
-                    .sum();
-                dst[r * w + k] = fin(s);
-            }
-        }
-        return;
-    }
-    if fx == 0 {
-        for r in 0..h {
-            for k in 0..w {
-                let yy = y0 + r as i32 - half;
-                let s: i32 = (0..taps_n)
-                    .map(|i| tap(fy, i) * at(x0 + k as i32, yy + i as i32))
-                    .sum();
-                dst[r * w + k] = fin(s);
-            }
-        }
-        return;
-    }
-    // Both fractional: horizontal pass over h + taps - 1 rows, then vertical with shift2 = 6.
-    let rows = h + taps_n - 1;
-    let mut tmp = vec![0i32; rows * w];
-    for r in 0..rows {
-        let yy = y0 + r as i32 - half;
-        for k in 0..w {
-            let xx = x0 + k as i32 - half;
-            tmp[r * w + k] = (0..taps_n)
-                .map(|i| tap(fx, i) * at(xx + i as i32, yy))
-                .sum();
+    // Partly outside: copy the footprint with the coordinates clamped to the picture (the
+    // spec's reference sample padding), then filter that copy.
+    let mut pad = vec![0u8; fw * fh];
+    for r in 0..fh {
+        let yy = (sy + r as i32).clamp(0, ph - 1) as usize;
+        let row = &plane[yy * stride..yy * stride + pw as usize];
+        for (k, p) in pad[r * fw..(r + 1) * fw].iter_mut().enumerate() {
+            *p = row[(sx + k as i32).clamp(0, pw - 1) as usize];
         }
     }
-    for r in 0..h {
-        for k in 0..w {
-            let s: i32 = (0..taps_n)
-                .map(|i| tap(fy, i) * tmp[(r + i) * w + k])
-                .sum::<i32>()
-                >> 6;
-            dst[r * w + k] = fin(s);
-        }
-    }
+    mc_inside(&pad, fw, 0, 0, w, h, taps_n, half, fx, fy, c == 0, dst);
 }
 
 // `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
