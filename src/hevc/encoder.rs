@@ -150,6 +150,9 @@ pub struct Effort {
     pub rd_modes: usize,
     /// Motion search range in full samples around the best predictor.
     pub search_range: i32,
+    /// Smallest CU tried in P slices (log2). 16x16 (4): measured on bbb 720p, stopping at 16
+    /// costs +2.3 % BD-rate and saves 31 % of the time; x265 ultrafast stops there too.
+    pub p_min_cu_log2: u32,
 }
 
 impl Default for Effort {
@@ -157,6 +160,7 @@ impl Default for Effort {
         Effort {
             rd_modes: 2,
             search_range: 64,
+            p_min_cu_log2: 4,
         }
     }
 }
@@ -364,7 +368,8 @@ impl PictureEncoder {
         // Likewise an inter CU that needs no luma residual (HM's early-CU idea, one step wider).
         let leaf_skipped =
             matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip || !cu.cbf[0]);
-        if log2 > MIN_CB_LOG2 && !leaf_skipped {
+        let p_floor = self.p_slice && log2 <= self.effort.p_min_cu_log2 && best.is_some();
+        if log2 > MIN_CB_LOG2 && !leaf_skipped && !p_floor {
             let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
             let snap = best.is_some().then(|| self.snapshot(x, y, n));
             self.maps.fill(x, y, n, |m, i| m.avail[i] = false);
