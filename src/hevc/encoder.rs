@@ -173,6 +173,8 @@ pub struct PictureEncoder {
     pub refp: Planes,
     /// The picture being coded is a P slice.
     p_slice: bool,
+    /// Half-sample luma planes of `refp` (x+1/2, y+1/2, both) for the motion search.
+    hpel: [Vec<u8>; 3],
     maps: Maps,
     mx: Matrices,
     scans: Scans,
@@ -195,6 +197,7 @@ impl PictureEncoder {
             rec: Planes::new(coded_w, coded_h),
             refp: Planes::new(coded_w, coded_h),
             p_slice: false,
+            hpel: Default::default(),
             maps: Maps {
                 w4,
                 h4,
@@ -232,6 +235,9 @@ impl PictureEncoder {
     pub fn encode(&mut self, w: &mut super::bitwriter::BitWriter, qp: i32, p_slice: bool) {
         self.set_qp(qp);
         self.p_slice = p_slice;
+        if p_slice {
+            self.build_hpel();
+        }
         self.satd_sum = 0;
         self.maps.avail.fill(false);
         let (cw, ch) = (self.src.w, self.src.h);
@@ -816,7 +822,7 @@ impl PictureEncoder {
             .collect();
         let mut pred = vec![0u8; n * n];
         let mut cost_frac = |mv: Mv| -> f64 {
-            mc(&self.refp, 0, x, y, n, n, mv, &mut pred);
+            self.subpel_pred(x, y, n, mv, &mut pred);
             let bits = inter::mvd_bits(mv[0] - mvp[0]) + inter::mvd_bits(mv[1] - mvp[1]);
             satd(&src_blk, &pred, n) as f64 + lam * bits as f64
         };
@@ -859,6 +865,68 @@ impl PictureEncoder {
             }
         }
         mv
+    }
+
+    /// The half-sample planes of the reference luma (x+1/2, y+1/2, both), exact 8-tap values,
+    /// computed once per P picture so the motion search reads instead of filtering.
+    fn build_hpel(&mut self) {
+        let (w, h) = (self.refp.w, self.refp.h);
+        let mut tile = vec![0u8; 64 * 64];
+        for (k, mv) in [[2, 0], [0, 2], [2, 2]].into_iter().enumerate() {
+            let mut plane = std::mem::take(&mut self.hpel[k]);
+            plane.resize(w * h, 0);
+            for ty in (0..h).step_by(64) {
+                for tx in (0..w).step_by(64) {
+                    let (bw, bh) = ((w - tx).min(64), (h - ty).min(64));
+                    mc(&self.refp, 0, tx, ty, bw, bh, mv, &mut tile[..bw * bh]);
+                    for r in 0..bh {
+                        plane[(ty + r) * w + tx..(ty + r) * w + tx + bw]
+                            .copy_from_slice(&tile[r * bw..(r + 1) * bw]);
+                    }
+                }
+            }
+            self.hpel[k] = plane;
+        }
+    }
+
+    /// A luma prediction for the motion search: exact at full and half positions (read from
+    /// the planes), the average of the two nearest half-grid predictions at quarter positions
+    /// (an approximation the final prediction does not use).
+    fn subpel_pred(&self, x: usize, y: usize, n: usize, mv: Mv, out: &mut [u8]) {
+        let read = |m: Mv, out: &mut [u8]| {
+            let plane: &[u8] = match (m[0] & 3 != 0, m[1] & 3 != 0) {
+                (false, false) => &self.refp.y,
+                (true, false) => &self.hpel[0],
+                (false, true) => &self.hpel[1],
+                (true, true) => &self.hpel[2],
+            };
+            let (w, h) = (self.refp.w as i32, self.refp.h as i32);
+            let (bx, by) = (x as i32 + (m[0] >> 2), y as i32 + (m[1] >> 2));
+            for r in 0..n {
+                let yy = (by + r as i32).clamp(0, h - 1) as usize;
+                if bx >= 0 && bx + n as i32 <= w {
+                    out[r * n..(r + 1) * n]
+                        .copy_from_slice(&plane[yy * w as usize + bx as usize..][..n]);
+                } else {
+                    for k in 0..n {
+                        out[r * n + k] =
+                            plane[yy * w as usize + (bx + k as i32).clamp(0, w - 1) as usize];
+                    }
+                }
+            }
+        };
+        if mv[0] % 2 == 0 && mv[1] % 2 == 0 {
+            return read(mv, out);
+        }
+        // Quarter position: between the half-grid points below and above it on each axis.
+        let lo = [mv[0] & !1, mv[1] & !1];
+        let hi = [(mv[0] + 1) & !1, (mv[1] + 1) & !1];
+        let mut b = vec![0u8; n * n];
+        read(lo, out);
+        read(hi, &mut b);
+        for (o, &v) in out.iter_mut().zip(&b) {
+            *o = ((*o as u16 + v as u16 + 1) >> 1) as u8;
+        }
     }
 
     /// Decides one CU of a P slice among skip, merge with residual, motion-searched inter and
