@@ -1016,7 +1016,8 @@ impl PictureEncoder {
             if merge[..i].contains(mv) {
                 continue;
             }
-            mc(&self.refp, 0, x, y, n, n, *mv, &mut pred);
+            // Ranked on the half-sample planes (exact except at quarter positions).
+            self.subpel_pred(x, y, n, *mv, &mut pred);
             let c = satd(&src_blk, &pred, n) as f64 + self.sqrt_lambda * (i + 1).min(4) as f64;
             if c < bm.0 {
                 bm = (c, i);
