@@ -1070,8 +1070,11 @@ impl PictureEncoder {
             consider(&mut best, &mut best_rec, self, cu, d, rec);
         }
 
-        // Motion search from the predictors, then AMVP coding with the cheaper predictor.
-        if !early_skip {
+        // Motion search from the predictors, then AMVP coding with the cheaper predictor; not
+        // when the merge prediction is already within noise (SATD under 2 a sample: -12 % time,
+        // BD +0.03 % on bbb 720p; a threshold of 4 cost +1.6 %).
+        let merge_good = (inter_satd as usize) < 2 * n * n;
+        if !early_skip && !merge_good {
             let mut starts = merge.to_vec();
             starts.extend_from_slice(&amvp);
             let mv = self.motion_search(x, y, n, &starts, amvp[0]);
