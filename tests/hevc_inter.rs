@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use venc::{config::flags, CodecId, Encoder, EncoderConfig, Poll, RcMode};
 
 fn cfg(w: u32, h: u32, qp: u32, period: u32) -> EncoderConfig {
@@ -54,49 +52,6 @@ fn encode(
     (stream, recon, pkts)
 }
 
-fn judge(stream: &[u8], recon: &[u8], tag: &str) {
-    let d = common::temp_dir(&format!("hevc-p-{tag}"));
-    let p = d.join("s.h265");
-    std::fs::write(&p, stream).unwrap();
-    let ff = common::run(
-        Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-xerror",
-                "-err_detect",
-                "crccheck+explode",
-                "-f",
-                "hevc",
-                "-i",
-            ])
-            .arg(&p)
-            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]),
-    );
-    assert_eq!(ff.len(), recon.len(), "{tag}: ffmpeg decoded size");
-    if let Some(i) = ff.iter().zip(recon).position(|(a, b)| a != b) {
-        panic!("{tag}: ffmpeg differs from the reconstruction at byte {i}");
-    }
-    let o = d.join("o.yuv");
-    let out = Command::new("libde265-dec265")
-        .args(["-c", "-q", "-o"])
-        .arg(&o)
-        .arg(&p)
-        .output()
-        .unwrap();
-    let msg =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && !msg.contains("MD5"),
-        "{tag}: libde265: {msg}"
-    );
-    let de = std::fs::read(&o).unwrap();
-    assert_eq!(de.len(), recon.len(), "{tag}: libde265 decoded size");
-    if let Some(i) = de.iter().zip(recon).position(|(a, b)| a != b) {
-        panic!("{tag}: libde265 differs from the reconstruction at byte {i}");
-    }
-}
-
 fn types(pkts: &[venc::Packet]) -> String {
     pkts.iter()
         .map(|p| if p.is_keyframe() { 'I' } else { 'P' })
@@ -114,7 +69,7 @@ fn intra_periods_and_forced_keyframe() {
     ] {
         let (s, r, pkts) = encode(cfg(176, 144, 30, period), &frames, &|_, _| {});
         assert_eq!(types(&pkts), want, "intra period {period}");
-        judge(&s, &r, &format!("period{period}"));
+        common::judge_hevc(&s, &r, &format!("period{period}"));
     }
     // A keyframe request before frame 5: frame 5 is an IDR and the period restarts there.
     let (s, r, pkts) = encode(cfg(176, 144, 27, 4), &frames, &|i, e| {
@@ -123,7 +78,7 @@ fn intra_periods_and_forced_keyframe() {
         }
     });
     assert_eq!(types(&pkts), "IPPPIIPPPIPP");
-    judge(&s, &r, "forced");
+    common::judge_hevc(&s, &r, "forced");
     // Parameter sets precede each IDR and only IDRs.
     for p in &pkts {
         let vps_first = p.data.len() > 5 && p.data[..4] == [0, 0, 0, 1] && p.data[4] >> 1 == 32;
@@ -136,7 +91,7 @@ fn every_qp_on_a_clip_with_motion() {
     let frames = common::clip_nv12("bikes", 640, 272, 6);
     for qp in [0, 12, 22, 32, 42, 51] {
         let (s, r, _) = encode(cfg(640, 272, qp, 30), &frames, &|_, _| {});
-        judge(&s, &r, &format!("bikes-qp{qp}"));
+        common::judge_hevc(&s, &r, &format!("bikes-qp{qp}"));
     }
 }
 
@@ -152,7 +107,7 @@ fn big_buck_bunny_720p_with_bitrate_changes() {
         }
     });
     assert_eq!(types(&pkts), "IPPPPPPP");
-    judge(&s, &r, "bbb720-cbr");
+    common::judge_hevc(&s, &r, "bbb720-cbr");
 }
 
 /// A pan that runs off the picture, on a size that needs a conformance window: vectors and
@@ -180,14 +135,14 @@ fn pans_out_of_the_picture() {
         .collect();
     for qp in [17, 37] {
         let (s, r, _) = encode(cfg(w as u32, h as u32, qp, 30), &frames, &|_, _| {});
-        judge(&s, &r, &format!("pan-qp{qp}"));
+        common::judge_hevc(&s, &r, &format!("pan-qp{qp}"));
     }
     // Sizes with padding on both axes and a moving synthetic scene.
     let frames: Vec<Vec<u8>> = (0..8)
         .map(|t| common::synthetic_nv12(90, 46, t * 3))
         .collect();
     let (s, r, _) = encode(cfg(90, 46, 25, 30), &frames, &|_, _| {});
-    judge(&s, &r, "synthetic-90x46");
+    common::judge_hevc(&s, &r, "synthetic-90x46");
 }
 
 #[test]
@@ -197,7 +152,7 @@ fn full_hd_p_frames() {
         .collect();
     let (s, r, pkts) = encode(cfg(1920, 1080, 32, 30), &frames, &|_, _| {});
     assert_eq!(types(&pkts), "IPP");
-    judge(&s, &r, "1080p");
+    common::judge_hevc(&s, &r, "1080p");
 }
 
 /// P pictures cost far less than the IDR on a static-camera clip: inter prediction works.

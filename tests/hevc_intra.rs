@@ -45,62 +45,6 @@ fn encode(c: EncoderConfig, frames: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>, Vec<venc::
     (stream, recon, pkts)
 }
 
-fn ffmpeg_decode(stream: &[u8], tag: &str) -> Vec<u8> {
-    let d = common::temp_dir(&format!("hevc-ff-{tag}"));
-    let p = d.join("s.h265");
-    std::fs::write(&p, stream).unwrap();
-    common::run(
-        Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-xerror",
-                "-err_detect",
-                "crccheck+explode",
-                "-f",
-                "hevc",
-                "-i",
-            ])
-            .arg(&p)
-            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]),
-    )
-}
-
-fn libde265_decode(stream: &[u8], tag: &str) -> Vec<u8> {
-    let d = common::temp_dir(&format!("hevc-de-{tag}"));
-    let p = d.join("s.h265");
-    let o = d.join("o.yuv");
-    std::fs::write(&p, stream).unwrap();
-    let out = Command::new("libde265-dec265")
-        .args(["-c", "-q", "-o"])
-        .arg(&o)
-        .arg(&p)
-        .output()
-        .unwrap();
-    let err =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "libde265 failed: {err}");
-    assert!(
-        !err.to_lowercase().contains("error") && !err.contains("MD5"),
-        "libde265 complained: {err}"
-    );
-    std::fs::read(&o).unwrap()
-}
-
-/// The heart of it: both decoders reproduce the reconstruction exactly.
-fn judge(stream: &[u8], recon: &[u8], tag: &str) {
-    let ff = ffmpeg_decode(stream, tag);
-    assert_eq!(ff.len(), recon.len(), "{tag}: ffmpeg decoded size");
-    if let Some(i) = ff.iter().zip(recon).position(|(a, b)| a != b) {
-        panic!("{tag}: ffmpeg decode differs from the reconstruction at byte {i}");
-    }
-    let de = libde265_decode(stream, tag);
-    assert_eq!(de.len(), recon.len(), "{tag}: libde265 decoded size");
-    if let Some(i) = de.iter().zip(recon).position(|(a, b)| a != b) {
-        panic!("{tag}: libde265 decode differs from the reconstruction at byte {i}");
-    }
-}
-
 /// Synthetic content of a kind: flat, gradient, noise, sharp edges.
 fn synthetic(kind: &str, w: usize, h: usize) -> Vec<u8> {
     let mut f = vec![0u8; w * h * 3 / 2];
@@ -164,7 +108,7 @@ fn small_sizes_every_qp_every_content() {
             for p in &pkts {
                 assert!(p.is_keyframe() && p.qp == qp as i32);
             }
-            judge(&s, &r, &format!("{w}x{h}-qp{qp}"));
+            common::judge_hevc(&s, &r, &format!("{w}x{h}-qp{qp}"));
         }
     }
 }
@@ -176,7 +120,7 @@ fn sizes_needing_a_conformance_window() {
         let frames = content_set(w, h);
         for qp in [4, 30] {
             let (s, r, _) = encode(cfg(w as u32, h as u32, qp), &frames);
-            judge(&s, &r, &format!("{w}x{h}-qp{qp}"));
+            common::judge_hevc(&s, &r, &format!("{w}x{h}-qp{qp}"));
         }
     }
 }
@@ -187,12 +131,12 @@ fn real_clips() {
     let frames = common::clip_nv12("carphone", 176, 144, 3);
     for qp in QPS {
         let (s, r, _) = encode(cfg(176, 144, qp), &frames);
-        judge(&s, &r, &format!("carphone-qp{qp}"));
+        common::judge_hevc(&s, &r, &format!("carphone-qp{qp}"));
     }
     let frames = common::clip_nv12("bigbuckbunny", 1280, 720, 2);
     for qp in [0, 22, 37, 51] {
         let (s, r, _) = encode(cfg(1280, 720, qp), &frames);
-        judge(&s, &r, &format!("bbb720-qp{qp}"));
+        common::judge_hevc(&s, &r, &format!("bbb720-qp{qp}"));
     }
 }
 
@@ -206,7 +150,7 @@ fn full_hd_photo() {
             psnr[0] > if qp == 12 { 45.0 } else { 38.0 },
             "PSNR-Y {psnr:?} at QP {qp}"
         );
-        judge(&s, &r, &format!("1080p-qp{qp}"));
+        common::judge_hevc(&s, &r, &format!("1080p-qp{qp}"));
     }
 }
 
@@ -232,7 +176,7 @@ fn largest_pictures() {
             if h == 4096 { 180 } else { 150 },
             "level_idc for {w}x{h}"
         );
-        judge(&s, &r, &format!("{w}x{h}"));
+        common::judge_hevc(&s, &r, &format!("{w}x{h}"));
     }
 }
 

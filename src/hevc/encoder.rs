@@ -184,9 +184,6 @@ pub struct PictureEncoder {
     sqrt_lambda: f64,
     chroma_weight: f64,
     pub effort: Effort,
-    /// Sum of the luma SATD of the chosen predictions (the rate control's complexity).
-    pub satd_sum: u64,
-    last_satd: u32,
 }
 
 impl PictureEncoder {
@@ -215,8 +212,6 @@ impl PictureEncoder {
             sqrt_lambda: 0.0,
             chroma_weight: 1.0,
             effort: Effort::default(),
-            satd_sum: 0,
-            last_satd: 0,
         }
     }
 
@@ -238,7 +233,6 @@ impl PictureEncoder {
         if p_slice {
             self.build_hpel();
         }
-        self.satd_sum = 0;
         self.maps.avail.fill(false);
         let (cw, ch) = (self.src.w, self.src.h);
         let mut dbk = DeblockMap::new(cw, ch);
@@ -600,12 +594,9 @@ impl PictureEncoder {
                 let [l, _, _] = cu.levels;
                 best = Some((cost, mode, l, cbf, sse));
                 std::mem::swap(&mut recb, &mut best_rec);
-                // The complexity measure for the rate control: SATD of the chosen prediction.
-                self.last_satd = satd(&src_blk, &pred, n);
             }
         }
         let (_, mode, luma_levels, cbf_y, sse_y) = best.expect("at least one candidate");
-        self.satd_sum += self.last_satd as u64;
         self.put_rec(0, x, y, n, &best_rec);
         // Chroma with the derived mode.
         let (nc, xc, yc) = (n / 2, x / 2, y / 2);
@@ -1154,50 +1145,52 @@ crate::simd::dispatch!(pub fn satd(src: &[u8], pred: &[u8], n: usize) -> u32 => 
 #[inline(always)]
 fn satd_body(src: &[u8], pred: &[u8], n: usize) -> u32 {
     if n < 8 {
-        return satd4(src, pred, n);
+        satd_blocks::<4>(src, pred, n, 1)
+    } else {
+        satd_blocks::<8>(src, pred, n, 2)
     }
+}
+
+/// SATD over the B x B blocks of an n x n block, each block's sum scaled down by `shift`
+/// with rounding. Rows are B-lane arrays: the butterflies between rows are lane-wise
+/// (vectorised), then one transpose and the same again.
+#[inline(always)]
+fn satd_blocks<const B: usize>(src: &[u8], pred: &[u8], n: usize, shift: u32) -> u32 {
     let mut total = 0u32;
-    for by in (0..n).step_by(8) {
-        for bx in (0..n).step_by(8) {
-            // Rows as 8-lane arrays: the butterflies between rows are lane-wise (vectorised),
-            // then one transpose and the same again.
-            let mut d = [[0i32; 8]; 8];
+    for by in (0..n).step_by(B) {
+        for bx in (0..n).step_by(B) {
+            let mut d = [[0i32; B]; B];
             for (r, row) in d.iter_mut().enumerate() {
                 let i = (by + r) * n + bx;
-                for c in 0..8 {
+                for c in 0..B {
                     row[c] = src[i + c] as i32 - pred[i + c] as i32;
                 }
             }
             hadamard_rows(&mut d);
-            let mut t = [[0i32; 8]; 8];
-            for r in 0..8 {
-                for c in 0..8 {
+            let mut t = [[0i32; B]; B];
+            for r in 0..B {
+                for c in 0..B {
                     t[c][r] = d[r][c];
                 }
             }
             hadamard_rows(&mut t);
-            let mut sum = 0u32;
-            for row in &t {
-                for &v in row {
-                    sum += v.unsigned_abs();
-                }
-            }
-            total += (sum + 2) >> 2;
+            let sum: u32 = t.iter().flatten().map(|v| v.unsigned_abs()).sum();
+            total += (sum + (1 << (shift - 1))) >> shift;
         }
     }
     total
 }
 
-/// An 8-point Walsh-Hadamard transform across the 8 rows, on all 8 lanes at once.
+/// A B-point Walsh-Hadamard transform across the B rows, on all B lanes at once.
 #[inline(always)]
-fn hadamard_rows(d: &mut [[i32; 8]; 8]) {
+fn hadamard_rows<const B: usize>(d: &mut [[i32; B]; B]) {
     let mut h = 1;
-    while h < 8 {
+    while h < B {
         let mut i = 0;
-        while i < 8 {
+        while i < B {
             for j in i..i + h {
                 let (a, b) = (d[j], d[j + h]);
-                for c in 0..8 {
+                for c in 0..B {
                     d[j][c] = a[c] + b[c];
                     d[j + h][c] = a[c] - b[c];
                 }
@@ -1206,36 +1199,6 @@ fn hadamard_rows(d: &mut [[i32; 8]; 8]) {
         }
         h *= 2;
     }
-}
-
-fn satd4(src: &[u8], pred: &[u8], n: usize) -> u32 {
-    let mut total = 0u32;
-    for by in (0..n).step_by(4) {
-        for bx in (0..n).step_by(4) {
-            let mut d = [[0i32; 4]; 4];
-            for (r, row) in d.iter_mut().enumerate() {
-                let i = (by + r) * n + bx;
-                for c in 0..4 {
-                    row[c] = src[i + c] as i32 - pred[i + c] as i32;
-                }
-                fwht4(row);
-            }
-            let mut sum = 0u32;
-            for c in 0..4 {
-                let mut col = [d[0][c], d[1][c], d[2][c], d[3][c]];
-                fwht4(&mut col);
-                sum += col.iter().map(|v| v.unsigned_abs()).sum::<u32>();
-            }
-            total += (sum + 1) >> 1;
-        }
-    }
-    total
-}
-
-#[inline(always)]
-fn fwht4(v: &mut [i32; 4]) {
-    let (a, b, c, d) = (v[0] + v[1], v[0] - v[1], v[2] + v[3], v[2] - v[3]);
-    *v = [a + c, b + d, a - c, b - d];
 }
 
 #[cfg(test)]

@@ -57,7 +57,6 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
             sy as usize,
             w,
             h,
-            taps_n,
             half,
             fx,
             fy,
@@ -76,12 +75,12 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
             *p = row[(sx + k as i32).clamp(0, pw - 1) as usize];
         }
     }
-    mc_inside(&pad, fw, 0, 0, w, h, taps_n, half, fx, fy, c == 0, dst);
+    mc_inside(&pad, fw, 0, 0, w, h, half, fx, fy, c == 0, dst);
 }
 
 // `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
 // of the footprint (block origin minus `half` taps).
-crate::simd::dispatch!(fn mc_inside(plane: &[u8], stride: usize, sx: usize, sy: usize, w: usize, h: usize, taps_n: usize, half: usize, fx: usize, fy: usize, luma: bool, dst: &mut [u8]) => mc_inside_body);
+crate::simd::dispatch!(fn mc_inside(plane: &[u8], stride: usize, sx: usize, sy: usize, w: usize, h: usize, half: usize, fx: usize, fy: usize, luma: bool, dst: &mut [u8]) => mc_inside_body);
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -92,14 +91,12 @@ fn mc_inside_body(
     sy: usize,
     w: usize,
     h: usize,
-    taps_n: usize,
     half: usize,
     fx: usize,
     fy: usize,
     luma: bool,
     dst: &mut [u8],
 ) {
-    let _ = taps_n;
     if luma {
         mc_taps::<8>(
             plane,

@@ -357,19 +357,6 @@ pub fn intra_luma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
     }
 }
 
-/// The chroma part: cbf_cb, cbf_cr and their residuals (chroma mode is always "derived").
-pub fn intra_chroma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
-    s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
-    s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
-    let l2c = cu.log2 - 1;
-    let si = scan_idx(l2c, false, Some(cu.mode));
-    for c in 1..3 {
-        if cu.cbf[c] {
-            residual(s, scans, &cu.levels[c], l2c, true, si);
-        }
-    }
-}
-
 /// coding_unit for an intra CU in any slice (after the split flag), in syntax order. In a P
 /// slice `skip_ctx` is the context of its cu_skip_flag.
 pub fn intra_cu<S: Sink>(
@@ -392,21 +379,31 @@ pub fn intra_cu<S: Sink>(
     s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
     s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
     s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);
-    if cu.cbf[0] {
-        residual(
-            s,
-            scans,
-            &cu.levels[0],
-            cu.log2,
-            false,
-            scan_idx(cu.log2, true, Some(cu.mode)),
-        );
-    }
-    let l2c = cu.log2 - 1;
-    let si = scan_idx(l2c, false, Some(cu.mode));
-    for c in 1..3 {
-        if cu.cbf[c] {
-            residual(s, scans, &cu.levels[c], l2c, true, si);
+    let scan = [
+        scan_idx(cu.log2, true, Some(cu.mode)),
+        scan_idx(cu.log2 - 1, false, Some(cu.mode)),
+    ];
+    residuals(s, scans, &cu.levels, cu.cbf, cu.log2, scan);
+}
+
+/// The transform unit's residual_coding calls: luma, then Cb and Cr at half size, each when its
+/// cbf is set; `scan` is the scan index for luma and for chroma.
+fn residuals<S: Sink>(
+    s: &mut S,
+    scans: &Scans,
+    levels: &[Vec<i32>; 3],
+    cbf: [bool; 3],
+    log2: u32,
+    scan: [usize; 2],
+) {
+    for c in 0..3 {
+        if cbf[c] {
+            let (l2, chroma) = if c == 0 {
+                (log2, false)
+            } else {
+                (log2 - 1, true)
+            };
+            residual(s, scans, &levels[c], l2, chroma, scan[chroma as usize]);
         }
     }
 }
@@ -505,14 +502,7 @@ pub fn inter_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &InterCu, skip_ctx: usize
         // cbf_luma is inferred 1 here; the search never leaves it 0 in this case.
         debug_assert!(cu.cbf[0]);
     }
-    if cu.cbf[0] {
-        residual(s, scans, &cu.levels[0], cu.log2, false, 0);
-    }
-    for c in 1..3 {
-        if cu.cbf[c] {
-            residual(s, scans, &cu.levels[c], cu.log2 - 1, true, 0);
-        }
-    }
+    residuals(s, scans, &cu.levels, cu.cbf, cu.log2, [0, 0]);
 }
 
 #[cfg(test)]

@@ -168,3 +168,59 @@ pub fn clip_from_y4m_bytes(d: &[u8], w: usize, h: usize) -> Vec<Vec<u8>> {
     }
     frames
 }
+
+/// An H.265 stream decoded by ffmpeg to raw I420.
+pub fn hevc_ffmpeg_decode(stream: &[u8], tag: &str) -> Vec<u8> {
+    let d = temp_dir(&format!("hevc-ff-{tag}"));
+    let p = d.join("s.h265");
+    std::fs::write(&p, stream).unwrap();
+    run(Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-xerror",
+            "-err_detect",
+            "crccheck+explode",
+            "-f",
+            "hevc",
+            "-i",
+        ])
+        .arg(&p)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]))
+}
+
+pub fn hevc_libde265_decode(stream: &[u8], tag: &str) -> Vec<u8> {
+    let d = temp_dir(&format!("hevc-de-{tag}"));
+    let p = d.join("s.h265");
+    let o = d.join("o.yuv");
+    std::fs::write(&p, stream).unwrap();
+    let out = Command::new("libde265-dec265")
+        .args(["-c", "-q", "-o"])
+        .arg(&o)
+        .arg(&p)
+        .output()
+        .unwrap();
+    let err =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "libde265 failed: {err}");
+    assert!(
+        !err.to_lowercase().contains("error") && !err.contains("MD5"),
+        "libde265 complained: {err}"
+    );
+    std::fs::read(&o).unwrap()
+}
+
+/// The heart of the H.265 tests: ffmpeg (MD5 SEI checked, `-err_detect crccheck+explode`) and
+/// libde265 (`-c`) both decode `stream` to exactly `recon`.
+pub fn judge_hevc(stream: &[u8], recon: &[u8], tag: &str) {
+    let ff = hevc_ffmpeg_decode(stream, tag);
+    assert_eq!(ff.len(), recon.len(), "{tag}: ffmpeg decoded size");
+    if let Some(i) = ff.iter().zip(recon).position(|(a, b)| a != b) {
+        panic!("{tag}: ffmpeg decode differs from the reconstruction at byte {i}");
+    }
+    let de = hevc_libde265_decode(stream, tag);
+    assert_eq!(de.len(), recon.len(), "{tag}: libde265 decoded size");
+    if let Some(i) = de.iter().zip(recon).position(|(a, b)| a != b) {
+        panic!("{tag}: libde265 decode differs from the reconstruction at byte {i}");
+    }
+}
