@@ -13,6 +13,11 @@ impl<'a> BitWriter<'a> {
         BitWriter { out, acc: 0, n: 0 }
     }
 
+    /// Makes room for `n` more output bytes.
+    pub fn reserve(&mut self, n: usize) {
+        self.out.reserve(n);
+    }
+
     /// Appends the low `len` bits of `code` (len <= 32).
     #[inline(always)]
     pub fn put(&mut self, code: u32, len: u32) {

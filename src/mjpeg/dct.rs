@@ -1,26 +1,29 @@
 //! Forward DCT for JPEG: the Loeffler–Ligtenberg–Moschytz integer factorisation (12 multiplies
 //! per 1-D transform, 13-bit fixed-point constants, two extra bits kept between passes — the
 //! accuracy class of libjpeg's "islow"). Written lane-wise: each 1-D pass transforms along the
-//! first index of an 8x8 array for all 8 lanes of the second index at once, which the compiler
-//! turns into SIMD. Output is 8x the orthonormal 2-D DCT-II (JPEG's normalisation), row-major.
+//! first index of an 8x8 array for all 8 lanes of the second index at once (columns first, then
+//! rows). Output is 8x the orthonormal 2-D DCT-II (JPEG's normalisation), transposed: `c[u][v]`
+//! for horizontal frequency u, vertical v — the order the second pass leaves it in, so no final
+//! transpose is spent (the zig-zag tables absorb it). Every intermediate fits 16 bits, so the
+//! AVX2 kernel in `kernel.rs` computes exactly the same numbers in 16-bit lanes.
 //! The inverse here is a float reference used for the reconstruction and for tests.
 
 const CONST_BITS: i32 = 13;
 const PASS1_BITS: i32 = 2;
 
 // round(x * 2^13) of the rotation constants (cosines of multiples of pi/16 and their sums).
-const F0_298: i32 = 2446;
-const F0_390: i32 = 3196;
-const F0_541: i32 = 4433;
-const F0_765: i32 = 6270;
-const F0_899: i32 = 7373;
-const F1_175: i32 = 9633;
-const F1_501: i32 = 12299;
-const F1_847: i32 = 15137;
-const F1_961: i32 = 16069;
-const F2_053: i32 = 16819;
-const F2_562: i32 = 20995;
-const F3_072: i32 = 25172;
+pub(crate) const F0_298: i32 = 2446;
+pub(crate) const F0_390: i32 = 3196;
+pub(crate) const F0_541: i32 = 4433;
+pub(crate) const F0_765: i32 = 6270;
+pub(crate) const F0_899: i32 = 7373;
+pub(crate) const F1_175: i32 = 9633;
+pub(crate) const F1_501: i32 = 12299;
+pub(crate) const F1_847: i32 = 15137;
+pub(crate) const F1_961: i32 = 16069;
+pub(crate) const F2_053: i32 = 16819;
+pub(crate) const F2_562: i32 = 20995;
+pub(crate) const F3_072: i32 = 25172;
 
 type Block = [[i32; 8]; 8];
 
@@ -116,14 +119,14 @@ fn transpose(v: &Block) -> Block {
     t
 }
 
-/// Forward DCT of level-shifted samples (`s[y][x]` = sample - 128), row-major output `c[v][u]`,
-/// scaled by 8.
+/// Forward DCT of level-shifted samples (`s[y][x]` = sample - 128), transposed output
+/// `c[u][v]`, scaled by 8.
 #[inline(always)]
 pub fn fdct(s: &Block) -> Block {
-    let mut t = transpose(s); // t[x][y]
-    pass(&mut t, true); // t[u][y]
-    let mut r = transpose(&t); // r[y][u]
-    pass(&mut r, false); // r[v][u]
+    let mut t = *s;
+    pass(&mut t, true); // t[v][x]: columns first
+    let mut r = transpose(&t); // r[x][v]
+    pass(&mut r, false); // r[u][v]
     r
 }
 
@@ -222,7 +225,7 @@ mod tests {
             let want = float_fdct(&s);
             for v in 0..8 {
                 for u in 0..8 {
-                    worst = worst.max((got[v][u] as f64 / 8.0 - want[v][u]).abs());
+                    worst = worst.max((got[u][v] as f64 / 8.0 - want[v][u]).abs());
                 }
             }
         }
@@ -250,7 +253,7 @@ mod tests {
         let mut cf = [0f32; 64];
         for v in 0..8 {
             for u in 0..8 {
-                cf[v * 8 + u] = c[v][u] as f32 / 8.0;
+                cf[v * 8 + u] = c[u][v] as f32 / 8.0;
             }
         }
         let mut out = [0u8; 64];

@@ -7,6 +7,7 @@
 pub mod bitwriter;
 pub mod dct;
 pub mod huffman;
+pub mod kernel;
 pub mod rate;
 pub mod tables;
 
@@ -17,11 +18,9 @@ use crate::frame::{Picture, Recon};
 
 use bitwriter::BitWriter;
 use huffman::{optimal_spec, HuffTable};
+use kernel::{Coefs, QuantRecip, ZZ_T};
 use rate::JpegRate;
 use tables::*;
-
-/// Quantised coefficients of one 8x8 block, in zig-zag order.
-type Coefs = [i16; 64];
 
 /// Blocks per MCU (4:2:0): Y00 Y01 Y10 Y11 Cb Cr.
 const BLOCKS_PER_MCU: usize = 6;
@@ -31,6 +30,7 @@ const BLOCKS_PER_MCU: usize = 6;
 const MAX_BLOCK_BYTES: usize = 2 * 209;
 
 /// Huffman tables of one frame: [DC luma, AC luma, DC chroma, AC chroma].
+#[derive(Clone)]
 struct FrameTables {
     specs: [HuffSpec; 4],
     codes: [HuffTable; 4],
@@ -86,8 +86,11 @@ pub struct MjpegEncoder {
     rc: Option<JpegRate>,
     /// Set when the target cannot be reached even at the lowest quality with standard tables.
     unreachable: Option<String>,
+    /// Quantised coefficients of the frame, and each block's zig-zag nonzero AC mask.
     coefs: Vec<Coefs>,
+    masks: Vec<u64>,
     segments: Vec<Vec<u8>>,
+    std_tables: FrameTables,
 }
 
 impl MjpegEncoder {
@@ -125,7 +128,9 @@ impl MjpegEncoder {
             rc,
             unreachable: None,
             coefs: vec![[0; 64]; mcu_cols * mcu_rows * BLOCKS_PER_MCU],
+            masks: vec![0; mcu_cols * mcu_rows * BLOCKS_PER_MCU],
             segments: Vec::new(),
+            std_tables: FrameTables::standard(),
         })
     }
 
@@ -143,9 +148,11 @@ impl MjpegEncoder {
             scaled_table(&STD_LUMA_QUANT, quality),
             scaled_table(&STD_CHROMA_QUANT, quality),
         ];
+        let recip = [QuantRecip::new(&qt[0]), QuantRecip::new(&qt[1])];
         let seg_rows = self.segment_rows();
         let nseg = self.mcu_rows.div_ceil(seg_rows);
-        let blocks_per_seg = seg_rows * self.mcu_cols * BLOCKS_PER_MCU;
+        let row_blocks = self.mcu_cols * BLOCKS_PER_MCU;
+        let blocks_per_seg = seg_rows * row_blocks;
         let threads = self.threads.min(nseg).max(1);
         let geom = Geometry {
             width: self.width,
@@ -153,69 +160,71 @@ impl MjpegEncoder {
             mcu_cols: self.mcu_cols,
         };
         self.segments.resize_with(nseg, Vec::new);
+        let work: Vec<Segment<'_>> = self
+            .coefs
+            .chunks_mut(blocks_per_seg)
+            .zip(self.masks.chunks_mut(blocks_per_seg))
+            .zip(self.segments.iter_mut())
+            .enumerate()
+            .map(|(i, ((coefs, masks), out))| Segment {
+                row0: i * seg_rows,
+                coefs,
+                masks,
+                out,
+            })
+            .collect();
+        let (recip, geom) = (&recip, &geom);
 
-        // Pass 1: transform and quantise (and count symbols when optimising), per segment.
-        let mut freq = [[0u32; 256]; 4];
-        {
-            let work: Vec<(usize, &mut [Coefs])> =
-                self.coefs.chunks_mut(blocks_per_seg).enumerate().collect();
-            let per_thread = nseg.div_ceil(threads);
-            let mut results: Vec<[[u32; 256]; 4]> = Vec::new();
-            std::thread::scope(|s| {
-                let mut handles = Vec::new();
-                let mut it = work.into_iter();
-                for _ in 0..threads {
-                    let batch: Vec<_> = it.by_ref().take(per_thread).collect();
-                    let (qt, geom) = (&qt, &geom);
-                    let job = move || {
-                        let mut f = [[0u32; 256]; 4];
-                        for (seg, blocks) in batch {
-                            transform_rows(pic, geom, qt, seg * seg_rows, blocks);
-                            if optimize {
-                                count_symbols(blocks, &mut f);
-                            }
-                        }
-                        f
-                    };
-                    handles.push(s.spawn(job));
+        let tables = if optimize {
+            // Two passes: transform and count symbols, build the tables, then code.
+            let counts = run_batches(work, threads, |mut batch| {
+                let mut f = [[0u32; 256]; 4];
+                for seg in batch.iter_mut() {
+                    transform_rows(pic, geom, recip, seg.row0, seg.coefs, seg.masks);
+                    count_symbols(seg.coefs, seg.masks, &mut f);
                 }
-                for h in handles {
-                    results.push(h.join().expect("MJPEG worker panicked"));
-                }
+                (batch, f)
             });
-            for r in results {
-                for t in 0..4 {
-                    for i in 0..256 {
-                        freq[t][i] += r[t][i];
+            let mut freq = [[0u32; 256]; 4];
+            for (_, f) in &counts {
+                for (acc, add) in freq.iter_mut().zip(f) {
+                    for (a, b) in acc.iter_mut().zip(add) {
+                        *a += b;
                     }
                 }
             }
-        }
-        let tables = if optimize {
-            FrameTables::optimal(&freq)
-        } else {
-            FrameTables::standard()
-        };
-
-        // Pass 2: entropy-code each segment.
-        {
-            let coefs = &self.coefs;
-            let tables = &tables;
-            let per_thread = nseg.div_ceil(threads);
-            std::thread::scope(|s| {
-                for (ti, bufs) in self.segments.chunks_mut(per_thread).enumerate() {
-                    s.spawn(move || {
-                        for (k, buf) in bufs.iter_mut().enumerate() {
-                            let seg = ti * per_thread + k;
-                            let start = seg * blocks_per_seg;
-                            let end = (start + blocks_per_seg).min(coefs.len());
-                            buf.clear();
-                            entropy_code(&coefs[start..end], tables, buf);
-                        }
-                    });
+            let tables = FrameTables::optimal(&freq);
+            let work: Vec<Segment<'_>> = counts.into_iter().flat_map(|(b, _)| b).collect();
+            run_batches(work, threads, |batch| {
+                for seg in batch {
+                    seg.out.clear();
+                    let mut w = BitWriter::new(seg.out);
+                    let mut pred = [0i32; 3];
+                    entropy_code(seg.coefs, seg.masks, &tables, &mut w, &mut pred);
+                    w.finish();
                 }
             });
-        }
+            tables
+        } else {
+            // One pass: each MCU row is coded right after its transform, while its
+            // coefficients are still in cache.
+            let tables = &self.std_tables;
+            run_batches(work, threads, |batch| {
+                for seg in batch {
+                    seg.out.clear();
+                    let mut w = BitWriter::new(seg.out);
+                    let mut pred = [0i32; 3];
+                    let rows = seg.coefs.chunks_mut(row_blocks);
+                    let mrows = seg.masks.chunks_mut(row_blocks);
+                    for (r, (coefs, masks)) in rows.zip(mrows).enumerate() {
+                        transform_rows(pic, geom, recip, seg.row0 + r, coefs, masks);
+                        entropy_code(coefs, masks, tables, &mut w, &mut pred);
+                    }
+                    w.finish();
+                }
+            });
+            self.std_tables.clone()
+        };
 
         let mut out =
             Vec::with_capacity(self.segments.iter().map(|s| s.len()).sum::<usize>() + 700);
@@ -290,10 +299,9 @@ impl MjpegEncoder {
                 for b in 0..BLOCKS_PER_MCU {
                     let z = &self.coefs[base + b];
                     let t = &qt[(b >= 4) as usize];
-                    let mut c = [0f32; 64];
-                    for k in 0..64 {
-                        c[ZIGZAG[k]] = z[k] as f32 * t[ZIGZAG[k]] as f32;
-                    }
+                    // Natural index n = v*8+u is transposed index u*8+v.
+                    let c: [f32; 64] =
+                        std::array::from_fn(|n| z[(n % 8) * 8 + n / 8] as f32 * t[n] as f32);
                     dct::idct_float(&c, &mut px);
                     let (plane, pw, ph, x0, y0) = match b {
                         0..=3 => (
@@ -327,86 +335,131 @@ pub(crate) struct Geometry {
     mcu_cols: usize,
 }
 
-/// Transforms and quantises the MCU rows starting at `row0` into `out` (6 blocks per MCU).
-/// Dispatches once per process to an AVX2 build of the same code when the CPU has it.
+/// One restart segment's share of the frame: its first MCU row, its coefficient and mask slots
+/// and its entropy-coded output.
+struct Segment<'a> {
+    row0: usize,
+    coefs: &'a mut [Coefs],
+    masks: &'a mut [u64],
+    out: &'a mut Vec<u8>,
+}
+
+/// Runs `f` on `threads` contiguous batches of `items`, the first on the calling thread (one
+/// spawn fewer per frame; one thread spawns nothing). Results come back in batch order.
+fn run_batches<T: Send, R: Send>(
+    mut items: Vec<T>,
+    threads: usize,
+    f: impl Fn(Vec<T>) -> R + Sync,
+) -> Vec<R> {
+    let per = items.len().div_ceil(threads.max(1)).max(1);
+    let mut batches = Vec::new();
+    while items.len() > per {
+        let rest = items.split_off(per);
+        batches.push(std::mem::replace(&mut items, rest));
+    }
+    batches.push(items);
+    if batches.len() == 1 {
+        return batches.into_iter().map(&f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let mut it = batches.into_iter();
+        let first = it.next().expect("one batch");
+        let handles: Vec<_> = it.map(|b| s.spawn(move || f(b))).collect();
+        let mut out = vec![f(first)];
+        for h in handles {
+            out.push(h.join().expect("MJPEG worker panicked"));
+        }
+        out
+    })
+}
+
+/// Transforms and quantises the MCU rows starting at `row0` into `out` (6 blocks per MCU) and
+/// their zig-zag nonzero masks into `masks`. The AVX2 build codes two blocks per call and gives
+/// the same numbers as the portable one.
 fn transform_rows(
     pic: &Picture,
     g: &Geometry,
-    qt: &[[u16; 64]; 2],
+    qt: &[QuantRecip; 2],
     row0: usize,
     out: &mut [Coefs],
+    masks: &mut [u64],
 ) {
     #[cfg(target_arch = "x86_64")]
     {
         if simd::has_avx2() {
             // SAFETY: the CPU supports AVX2 (checked at run time just above).
-            unsafe { simd::transform_rows_avx2(pic, g, qt, row0, out) };
+            unsafe { simd::transform_rows_avx2(pic, g, qt, row0, out, masks) };
             return;
         }
     }
-    transform_rows_scalar(pic, g, qt, row0, out)
+    transform_rows_scalar(pic, g, qt, row0, out, masks)
 }
 
-/// The portable build of the transform (the scalar twin of the AVX2 kernel).
+/// The portable build of the transform, one block at a time.
 pub(crate) fn transform_rows_scalar(
     pic: &Picture,
     g: &Geometry,
-    qt: &[[u16; 64]; 2],
+    qt: &[QuantRecip; 2],
     row0: usize,
     out: &mut [Coefs],
+    masks: &mut [u64],
 ) {
-    transform_rows_body(pic, g, qt, row0, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod simd {
-    use super::*;
-
-    pub use crate::simd::has_avx2;
-
-    /// The same code as `transform_rows_scalar`, compiled for AVX2 (the lane-wise DCT becomes
-    /// 8-wide integer vector code).
-    #[target_feature(enable = "avx2")]
-    pub(crate) unsafe fn transform_rows_avx2(
-        pic: &Picture,
-        g: &Geometry,
-        qt: &[[u16; 64]; 2],
-        row0: usize,
-        out: &mut [Coefs],
-    ) {
-        transform_rows_body(pic, g, qt, row0, out)
-    }
-}
-
-#[inline(always)]
-fn transform_rows_body(
-    pic: &Picture,
-    g: &Geometry,
-    qt: &[[u16; 64]; 2],
-    row0: usize,
-    out: &mut [Coefs],
-) {
-    // Reciprocals of 8*Q (the DCT output is scaled by 8), in natural order.
-    let mut recip = [[0f32; 64]; 2];
-    for t in 0..2 {
-        for i in 0..64 {
-            recip[t][i] = 1.0 / (8.0 * qt[t][i] as f32);
-        }
-    }
     let (w, h) = (g.width, g.height);
     let (cw, ch) = (w / 2, h / 2);
     let mut blk = [[0i32; 8]; 8];
-    for (i, mcu) in out.chunks_mut(BLOCKS_PER_MCU).enumerate() {
+    let mcus = out
+        .chunks_mut(BLOCKS_PER_MCU)
+        .zip(masks.chunks_mut(BLOCKS_PER_MCU));
+    for (i, (mcu, mm)) in mcus.enumerate() {
         let my = row0 + i / g.mcu_cols;
         let mx = i % g.mcu_cols;
-        for (b, dst) in mcu.iter_mut().enumerate() {
+        for (b, (dst, m)) in mcu.iter_mut().zip(mm.iter_mut()).enumerate() {
             if b < 4 {
                 let (x0, y0) = (mx * 16 + (b & 1) * 8, my * 16 + (b >> 1) * 8);
                 load_luma(&pic.y, w, h, x0, y0, &mut blk);
             } else {
                 load_chroma(&pic.uv, w, cw, ch, mx * 8, my * 8, b - 4, &mut blk);
             }
-            quantize(&dct::fdct(&blk), &recip[(b >= 4) as usize], dst);
+            *m = kernel::block(&blk, &qt[(b >= 4) as usize], dst);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod simd {
+    use super::*;
+    use kernel::avx2::{load_chroma_pair, load_luma_pair, pair_blocks};
+
+    pub use crate::simd::has_avx2;
+
+    /// AVX2 build: per MCU, the two luma block pairs and the Cb/Cr pair.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn transform_rows_avx2(
+        pic: &Picture,
+        g: &Geometry,
+        qt: &[QuantRecip; 2],
+        row0: usize,
+        out: &mut [Coefs],
+        masks: &mut [u64],
+    ) {
+        let (w, h) = (g.width, g.height);
+        let (cw, ch) = (w / 2, h / 2);
+        let mcus = out
+            .chunks_mut(BLOCKS_PER_MCU)
+            .zip(masks.chunks_mut(BLOCKS_PER_MCU));
+        for (i, (mcu, m)) in mcus.enumerate() {
+            let my = row0 + i / g.mcu_cols;
+            let mx = i % g.mcu_cols;
+            let ([c0, c1, c2, c3, c4, c5], [m0, m1, m2, m3, m4, m5]) = (mcu, m) else {
+                unreachable!("MCU of six blocks");
+            };
+            let rows = load_luma_pair(&pic.y, w, h, mx * 16, my * 16);
+            (*m0, *m1) = pair_blocks(rows, &qt[0], c0, c1);
+            let rows = load_luma_pair(&pic.y, w, h, mx * 16, my * 16 + 8);
+            (*m2, *m3) = pair_blocks(rows, &qt[0], c2, c3);
+            let rows = load_chroma_pair(&pic.uv, w, cw, ch, mx * 8, my * 8);
+            (*m4, *m5) = pair_blocks(rows, &qt[1], c4, c5);
         }
     }
 }
@@ -446,33 +499,9 @@ fn load_chroma(
     for (r, row) in blk.iter_mut().enumerate() {
         let yy = (y0 + r).min(ch - 1);
         let line = &uv[yy * w..yy * w + 2 * cw];
-        if x0 + 8 <= cw {
-            for (c, d) in row.iter_mut().enumerate() {
-                *d = line[2 * (x0 + c) + comp] as i32 - 128;
-            }
-        } else {
-            for (c, d) in row.iter_mut().enumerate() {
-                *d = line[2 * (x0 + c).min(cw - 1) + comp] as i32 - 128;
-            }
+        for (c, d) in row.iter_mut().enumerate() {
+            *d = line[2 * (x0 + c).min(cw - 1) + comp] as i32 - 128;
         }
-    }
-}
-
-/// Rounds coef / (8 Q) half away from zero, stores in zig-zag order. AC is limited to ±1023 so
-/// every symbol stays within baseline's categories.
-#[inline(always)]
-fn quantize(c: &[[i32; 8]; 8], recip: &[f32; 64], out: &mut Coefs) {
-    let flat = c.as_flattened();
-    let mut nat = [0i32; 64];
-    // Written so the loop vectorises: float multiply, round half away from zero by adding
-    // ±0.5 and truncating, clamp in the integer domain.
-    for i in 0..64 {
-        let x = flat[i] as f32 * recip[i];
-        let r = f32::from_bits((x.to_bits() & 0x8000_0000) | 0.5f32.to_bits());
-        nat[i] = ((x + r) as i32).clamp(-1023, 1023);
-    }
-    for k in 0..64 {
-        out[k] = nat[ZIGZAG[k]] as i16;
     }
 }
 
@@ -482,107 +511,75 @@ fn category(v: i32) -> u32 {
     32 - v.unsigned_abs().leading_zeros()
 }
 
-/// Bitmask of nonzero AC coefficients (bit k = coefficient k, k in 1..64).
+/// Visits a block's symbols in order: `emit(true, category, diff)` for the DC difference, then
+/// `emit(false, symbol, value)` for each nonzero AC coefficient (bit k of `mask` = zig-zag
+/// position k), ZRLs and the EOB. The symbol's low 4 bits are the value's category.
 #[inline(always)]
-fn nonzero_mask(z: &Coefs) -> u64 {
-    let mut m = 0u64;
-    for (k, &v) in z.iter().enumerate().skip(1) {
-        m |= ((v != 0) as u64) << k;
-    }
-    m
-}
-
-/// Visits a block's symbols: `dc(table, category, diff)` then `ac(table, symbol, value, cat)`.
-#[inline(always)]
-fn walk_block(
-    z: &Coefs,
-    pred: &mut i32,
-    mut dc: impl FnMut(i32, u32),
-    mut ac: impl FnMut(u8, i32, u32),
-) {
+fn walk_block(z: &Coefs, mask: u64, pred: &mut i32, mut emit: impl FnMut(bool, usize, i32)) {
     let diff = z[0] as i32 - *pred;
     *pred = z[0] as i32;
-    dc(diff, category(diff));
-    let mut mask = nonzero_mask(z);
+    emit(true, category(diff) as usize, diff);
+    let mut mask = mask;
     let mut last = 0u32;
     while mask != 0 {
         let k = mask.trailing_zeros();
         mask &= mask - 1;
         let mut run = k - last - 1;
         while run > 15 {
-            ac(0xF0, 0, 0);
+            emit(false, 0xF0, 0);
             run -= 16;
         }
-        let v = z[k as usize] as i32;
-        let cat = category(v);
-        ac(((run << 4) | cat) as u8, v, cat);
+        let v = z[ZZ_T[k as usize] as usize] as i32;
+        emit(false, ((run << 4) | category(v)) as usize, v);
         last = k;
     }
     if last != 63 {
-        ac(0x00, 0, 0);
+        emit(false, 0x00, 0);
     }
 }
 
-/// Entropy-codes one segment (its DC predictors start at 0, as after a restart marker).
-fn entropy_code(blocks: &[Coefs], t: &FrameTables, out: &mut Vec<u8>) {
-    out.reserve(blocks.len() * 40);
-    let mut w = BitWriter::new(out);
-    let mut pred = [0i32; 3];
-    for (i, z) in blocks.iter().enumerate() {
+/// Entropy-codes whole MCUs into `w`, continuing the segment's DC predictors `pred`.
+fn entropy_code(
+    blocks: &[Coefs],
+    masks: &[u64],
+    t: &FrameTables,
+    w: &mut BitWriter<'_>,
+    pred: &mut [i32; 3],
+) {
+    w.reserve(blocks.len() * 40);
+    for (i, (z, &mask)) in blocks.iter().zip(masks).enumerate() {
         let b = i % BLOCKS_PER_MCU;
-        let comp = if b < 4 { 0 } else { b - 3 };
+        let comp = b.saturating_sub(3);
         let tbl = if comp == 0 { 0 } else { 2 };
         let (dct, act) = (&t.codes[tbl], &t.codes[tbl + 1]);
-        // Closures can't both borrow `w` mutably: collect via a small local emitter instead.
-        let diff = z[0] as i32 - pred[comp];
-        pred[comp] = z[0] as i32;
-        let cat = category(diff);
-        w.put(dct.code[cat as usize], dct.len[cat as usize] as u32);
-        if cat > 0 {
-            let bits = if diff < 0 { diff - 1 } else { diff } as u32;
-            w.put(bits & ((1 << cat) - 1), cat);
-        }
-        let mut mask = nonzero_mask(z);
-        let mut last = 0u32;
-        while mask != 0 {
-            let k = mask.trailing_zeros();
-            mask &= mask - 1;
-            let mut run = k - last - 1;
-            while run > 15 {
-                w.put(act.code[0xF0], act.len[0xF0] as u32);
-                run -= 16;
-            }
-            let v = z[k as usize] as i32;
-            let cat = category(v);
-            let sym = ((run << 4) | cat) as usize;
-            let bits = if v < 0 { v - 1 } else { v } as u32 & ((1 << cat) - 1);
-            // One put for code and value: at most 16 + 10 bits.
-            w.put((act.code[sym] << cat) | bits, act.len[sym] as u32 + cat);
-            last = k;
-        }
-        if last != 63 {
-            w.put(act.code[0], act.len[0] as u32);
-        }
+        // Code and value bits go out in one put (at most 16 + 11 bits); negative values as
+        // v - 1 in `cat` bits (T.81 F.1.2.1).
+        walk_block(z, mask, &mut pred[comp], |is_dc, sym, v| {
+            let table = if is_dc { dct } else { act };
+            let cat = (sym & 15) as u32;
+            let bits = (v - (v < 0) as i32) as u32 & ((1 << cat) - 1);
+            w.put((table.code[sym] << cat) | bits, table.len[sym] as u32 + cat);
+        });
     }
-    w.finish();
 }
 
 /// Counts symbols per table for optimised Huffman tables.
-fn count_symbols(blocks: &[Coefs], f: &mut [[u32; 256]; 4]) {
+fn count_symbols(blocks: &[Coefs], masks: &[u64], f: &mut [[u32; 256]; 4]) {
     let mut pred = [0i32; 3];
-    for (i, z) in blocks.iter().enumerate() {
+    for (i, (z, &mask)) in blocks.iter().zip(masks).enumerate() {
         let b = i % BLOCKS_PER_MCU;
-        let comp = if b < 4 { 0 } else { b - 3 };
+        let comp = b.saturating_sub(3);
         let tbl = if comp == 0 { 0 } else { 2 };
         let (dc_part, ac_part) = f.split_at_mut(tbl + 1);
         let dcf = &mut dc_part[tbl];
         let acf = &mut ac_part[0];
-        walk_block(
-            z,
-            &mut pred[comp],
-            |_, cat| dcf[cat as usize] += 1,
-            |sym, _, _| acf[sym as usize] += 1,
-        );
+        walk_block(z, mask, &mut pred[comp], |is_dc, sym, _| {
+            if is_dc {
+                dcf[sym] += 1
+            } else {
+                acf[sym] += 1
+            }
+        });
     }
 }
 
@@ -688,16 +685,16 @@ mod tests {
         };
         for q in [1, 50, 85, 100] {
             let qt = [
-                scaled_table(&STD_LUMA_QUANT, q),
-                scaled_table(&STD_CHROMA_QUANT, q),
+                QuantRecip::new(&scaled_table(&STD_LUMA_QUANT, q)),
+                QuantRecip::new(&scaled_table(&STD_CHROMA_QUANT, q)),
             ];
             let n = g.mcu_cols * h.div_ceil(16) * BLOCKS_PER_MCU;
-            let mut a = vec![[0i16; 64]; n];
-            let mut b = vec![[0i16; 64]; n];
-            transform_rows_scalar(&pic, &g, &qt, 0, &mut a);
+            let (mut a, mut ma) = (vec![[0i16; 64]; n], vec![0u64; n]);
+            let (mut b, mut mb) = (vec![[0i16; 64]; n], vec![0u64; n]);
+            transform_rows_scalar(&pic, &g, &qt, 0, &mut a, &mut ma);
             // SAFETY: AVX2 presence checked above.
-            unsafe { simd::transform_rows_avx2(&pic, &g, &qt, 0, &mut b) };
-            assert!(a == b, "quality {q}");
+            unsafe { simd::transform_rows_avx2(&pic, &g, &qt, 0, &mut b, &mut mb) };
+            assert!(a == b && ma == mb, "quality {q}");
         }
     }
 
