@@ -3,14 +3,20 @@
 
 pub struct BitWriter<'a> {
     out: &'a mut Vec<u8>,
+    /// Pending bits, the most recent in the low end; only the low `64 - free` bits are valid
+    /// (bits above them were already written and are shifted out unread).
     acc: u64,
-    /// Bits held in `acc` (the low `n` bits are valid).
-    n: u32,
+    /// Room left in `acc`, 1..=64.
+    free: u32,
 }
 
 impl<'a> BitWriter<'a> {
     pub fn new(out: &'a mut Vec<u8>) -> Self {
-        BitWriter { out, acc: 0, n: 0 }
+        BitWriter {
+            out,
+            acc: 0,
+            free: 64,
+        }
     }
 
     /// Makes room for `n` more output bytes.
@@ -18,25 +24,29 @@ impl<'a> BitWriter<'a> {
         self.out.reserve(n);
     }
 
-    /// Appends the low `len` bits of `code` (len <= 32).
+    /// Appends `code`, `len` bits long (len <= 32, code < 2^len). Output goes out 64 bits at a
+    /// time, half as many flushes as 32-bit words and one 0xFF test per 8 bytes.
     #[inline(always)]
     pub fn put(&mut self, code: u32, len: u32) {
-        debug_assert!(len <= 32);
-        self.acc = (self.acc << len) | (code as u64 & ((1u64 << len) - 1));
-        self.n += len;
-        if self.n >= 32 {
-            self.flush32();
+        debug_assert!(len <= 32 && (code as u64) < 1u64 << len);
+        if len < self.free {
+            self.acc = (self.acc << len) | code as u64;
+            self.free -= len;
+        } else {
+            let spill = len - self.free;
+            let word = (self.acc << self.free) | (code as u64 >> spill);
+            self.write64(word);
+            self.acc = code as u64;
+            self.free = 64 - spill;
         }
     }
 
     #[inline(always)]
-    fn flush32(&mut self) {
-        self.n -= 32;
-        let word = (self.acc >> self.n) as u32;
+    fn write64(&mut self, word: u64) {
         let bytes = word.to_be_bytes();
-        // Fast path: no 0xFF byte in the word (a byte is 0xFF iff its complement is 0).
+        // A byte is 0xFF iff its complement is zero (the exact zero-byte test).
         let inv = !word;
-        let has_ff = (inv.wrapping_sub(0x0101_0101) & !inv & 0x8080_8080) != 0;
+        let has_ff = (inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080) != 0;
         if !has_ff {
             self.out.extend_from_slice(&bytes);
         } else {
@@ -51,13 +61,13 @@ impl<'a> BitWriter<'a> {
 
     /// Pads the last byte with 1-bits and writes out everything (before a marker or EOI).
     pub fn finish(mut self) {
-        let pad = (8 - self.n % 8) % 8;
+        let pad = (self.free % 8) as u32;
         if pad > 0 {
             self.put((1 << pad) - 1, pad);
         }
-        while self.n >= 8 {
-            self.n -= 8;
-            let b = (self.acc >> self.n) as u8;
+        let n = 64 - self.free;
+        for i in (0..n / 8).rev() {
+            let b = (self.acc >> (8 * i)) as u8;
             self.out.push(b);
             if b == 0xFF {
                 self.out.push(0);
@@ -74,7 +84,7 @@ mod tests {
         let mut v = Vec::new();
         let mut w = BitWriter::new(&mut v);
         for &(c, l) in bits {
-            w.put(c, l);
+            w.put(c & ((1u64 << l) - 1) as u32, l);
         }
         w.finish();
         v
@@ -89,13 +99,18 @@ mod tests {
     #[test]
     fn stuffs_every_ff() {
         assert_eq!(write(&[(0xFF, 8), (0x12, 8)]), vec![0xFF, 0x00, 0x12]);
-        // Through the 32-bit fast path, with FF in every position.
+        // Through the 64-bit fast path, with FF in every position.
         let v = write(&[(0x00FF_FF00, 32), (0xFF12_34FF, 32), (0x0102_0304, 32)]);
         assert_eq!(
             v,
             vec![
                 0x00, 0xFF, 0x00, 0xFF, 0x00, 0x00, 0xFF, 0x00, 0x12, 0x34, 0xFF, 0x00, 1, 2, 3, 4
             ]
+        );
+        // A word that ends exactly at the 64-bit boundary, then more.
+        assert_eq!(
+            write(&[(0x0123_4567, 32), (0x89AB_CDEF, 32), (0x5, 3)]),
+            vec![0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0b1011_1111]
         );
         // A long random-ish stream: unstuffing gives back the bits.
         let mut bits = Vec::new();

@@ -547,19 +547,64 @@ fn entropy_code(
     pred: &mut [i32; 3],
 ) {
     w.reserve(blocks.len() * 40);
-    for (i, (z, &mask)) in blocks.iter().zip(masks).enumerate() {
-        let b = i % BLOCKS_PER_MCU;
-        let comp = b.saturating_sub(3);
-        let tbl = if comp == 0 { 0 } else { 2 };
-        let (dct, act) = (&t.codes[tbl], &t.codes[tbl + 1]);
-        // Code and value bits go out in one put (at most 16 + 11 bits); negative values as
-        // v - 1 in `cat` bits (T.81 F.1.2.1).
-        walk_block(z, mask, &mut pred[comp], |is_dc, sym, v| {
-            let table = if is_dc { dct } else { act };
-            let cat = (sym & 15) as u32;
-            let bits = (v - (v < 0) as i32) as u32 & ((1 << cat) - 1);
-            w.put((table.code[sym] << cat) | bits, table.len[sym] as u32 + cat);
-        });
+    let (luma, chroma) = ((&t.codes[0], &t.codes[1]), (&t.codes[2], &t.codes[3]));
+    let mcus = blocks
+        .chunks_exact(BLOCKS_PER_MCU)
+        .zip(masks.chunks_exact(BLOCKS_PER_MCU));
+    for (z, m) in mcus {
+        for b in 0..4 {
+            code_block(w, &z[b], m[b], &mut pred[0], luma);
+        }
+        code_block(w, &z[4], m[4], &mut pred[1], chroma);
+        code_block(w, &z[5], m[5], &mut pred[2], chroma);
+    }
+}
+
+/// Value bits of a coefficient of category `cat`: negative values as v - 1 (T.81 F.1.2.1).
+#[inline(always)]
+fn value_bits(v: i32, cat: u32) -> u32 {
+    (v - (v < 0) as i32) as u32 & ((1u32 << cat) - 1)
+}
+
+/// One block: the DC difference, then (run, category) symbols of the nonzero AC coefficients
+/// in zig-zag order (bit k of `mask`), ZRLs and the EOB. Code and value bits go out in one put
+/// (at most 16 + 11 bits).
+#[inline(always)]
+fn code_block(
+    w: &mut BitWriter<'_>,
+    z: &Coefs,
+    mask: u64,
+    pred: &mut i32,
+    (dct, act): (&HuffTable, &HuffTable),
+) {
+    let diff = z[0] as i32 - *pred;
+    *pred = z[0] as i32;
+    let cat = category(diff);
+    w.put(
+        (dct.code[cat as usize] << cat) | value_bits(diff, cat),
+        dct.len[cat as usize] as u32 + cat,
+    );
+    let mut mask = mask;
+    let mut last = 0u32;
+    while mask != 0 {
+        let k = mask.trailing_zeros();
+        mask &= mask - 1;
+        let mut run = k - last - 1;
+        while run > 15 {
+            w.put(act.code[0xF0], act.len[0xF0] as u32);
+            run -= 16;
+        }
+        let v = z[ZZ_T[k as usize] as usize] as i32;
+        let cat = category(v);
+        let sym = ((run << 4) | cat) as usize;
+        w.put(
+            (act.code[sym] << cat) | value_bits(v, cat),
+            act.len[sym] as u32 + cat,
+        );
+        last = k;
+    }
+    if last != 63 {
+        w.put(act.code[0], act.len[0] as u32);
     }
 }
 
