@@ -435,9 +435,30 @@ impl PictureEncoder {
         recb: &mut [u8],
         intra: bool,
     ) -> (Vec<i32>, bool, u64) {
+        // Scratch sized to the block on the stack (NN = n*n).
+        match log2 {
+            2 => self.code_block_n::<16>(c, x, y, log2, pred, recb, intra),
+            3 => self.code_block_n::<64>(c, x, y, log2, pred, recb, intra),
+            4 => self.code_block_n::<256>(c, x, y, log2, pred, recb, intra),
+            _ => self.code_block_n::<1024>(c, x, y, log2, pred, recb, intra),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn code_block_n<const NN: usize>(
+        &self,
+        c: usize,
+        x: usize,
+        y: usize,
+        log2: u32,
+        pred: &[u8],
+        recb: &mut [u8],
+        intra: bool,
+    ) -> (Vec<i32>, bool, u64) {
         let n = 1usize << log2;
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
-        let mut res = vec![0i32; n * n];
+        let mut res = [0i32; NN];
         let res = &mut res[..];
         for r in 0..n {
             let srow = &sp[(y + r) * ss + x..(y + r) * ss + x + n];
@@ -450,7 +471,7 @@ impl PictureEncoder {
             }
         }
         let dst = c == 0 && log2 == 2;
-        let mut coef = vec![0i32; n * n];
+        let mut coef = [0i32; NN];
         let coef = &mut coef[..];
         forward(&self.mx, res, coef, log2, dst);
         let qp = if c == 0 { self.qp } else { self.qpc };

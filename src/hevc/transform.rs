@@ -131,11 +131,22 @@ crate::simd::dispatch!(pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i3
 
 #[inline(always)]
 fn inverse_body(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
+    // Scratch sized to the block on the stack (no allocation, no 4 KiB clear for a 4x4).
+    match log2 {
+        2 => inverse_n::<16>(mx, coef, res, log2, dst),
+        3 => inverse_n::<64>(mx, coef, res, log2, dst),
+        4 => inverse_n::<256>(mx, coef, res, log2, dst),
+        _ => inverse_n::<1024>(mx, coef, res, log2, dst),
+    }
+}
+
+#[inline(always)]
+fn inverse_n<const NN: usize>(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     let n = 1usize << log2;
     let m = mx.get(log2, dst);
     // Vertical: tmp[y][x] = sum_k m[k][y] * coef[k][x]; accumulate row k of coef into every
     // output row y with weight m[k][y]. Sums fit i32: |coef| <= 2^15, |m| <= 90, n <= 32.
-    let mut acc = vec![0i32; n * n];
+    let mut acc = [0i32; NN];
     let mut last_row = 0;
     for k in 0..n {
         let row = &coef[k * n..(k + 1) * n];
@@ -344,18 +355,34 @@ mod avx2 {
 
 #[inline(always)]
 pub(crate) fn forward_body(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u32, dst: bool) {
-    let n = 1usize << log2;
-    let s1 = log2 - 1;
-    let s2 = log2 + 6;
     if dst {
         return forward_plain(mx, res, coef, log2, true);
     }
+    // Scratch sized to the block on the stack (NN = n*n, NH = n*n/2).
+    match log2 {
+        2 => forward_n::<16, 8>(mx, res, coef, log2),
+        3 => forward_n::<64, 32>(mx, res, coef, log2),
+        4 => forward_n::<256, 128>(mx, res, coef, log2),
+        _ => forward_n::<1024, 512>(mx, res, coef, log2),
+    }
+}
+
+#[inline(always)]
+fn forward_n<const NN: usize, const NH: usize>(
+    mx: &Matrices,
+    res: &[i32],
+    coef: &mut [i32],
+    log2: u32,
+) {
+    let n = 1usize << log2;
+    let s1 = log2 - 1;
+    let s2 = log2 + 6;
     // Even-odd decomposition (DCT rows are symmetric for even k, antisymmetric for odd k):
     // out[2k] = sum_j m[2k][j] (x[j] + x[n-1-j]), out[2k+1] = sum_j m[2k+1][j] (x[j] - x[n-1-j])
     // over j < n/2: half the multiplies, and every inner loop stays contiguous.
     let h = n / 2;
     let (me, mo) = (&mx.even_t[log2 as usize - 2], &mx.odd_t[log2 as usize - 2]);
-    let mut tmp = vec![0i32; n * n];
+    let mut tmp = [0i32; NN];
     let mut ev = [0i32; 16];
     let mut od = [0i32; 16];
     let add1 = 1 << (s1 - 1);
@@ -380,8 +407,8 @@ pub(crate) fn forward_body(mx: &Matrices, res: &[i32], coef: &mut [i32], log2: u
     }
     // Columns, the same decomposition along y: coef[k][x] = sum_y m[k][y] tmp[y][x].
     let m = mx.get(log2, false);
-    let mut e = vec![0i32; h * n];
-    let mut o = vec![0i32; h * n];
+    let mut e = [0i32; NH];
+    let mut o = [0i32; NH];
     for j in 0..h {
         let (a, b) = (&tmp[j * n..(j + 1) * n], &tmp[(n - 1 - j) * n..(n - j) * n]);
         for x in 0..n {
