@@ -131,12 +131,16 @@ fn mc_inside_body(
 }
 
 /// Horizontal filter of one source row into `out` (no shift: 8-bit input, shift1 = 0).
+/// 16-bit lanes (twice the width of 32-bit ones): one filter pass over 8-bit samples stays
+/// within -16 * 255 ..= 88 * 255 for every luma and chroma filter, and wrapping partial
+/// sums still end exact.
 #[inline(always)]
-fn hrow<const T: usize>(row: &[u8], tx: &[i32; T], out: &mut [i32], w: usize) {
-    out.fill(0);
+fn hrow<const T: usize>(row: &[u8], tx: &[i32; T], out: &mut [i16], w: usize) {
+    out[..w].fill(0);
     for (i, &t) in tx.iter().enumerate() {
-        for (o, &s) in out.iter_mut().zip(&row[i..i + w]) {
-            *o += t * s as i32;
+        let t = t as i16;
+        for (o, &s) in out[..w].iter_mut().zip(&row[i..i + w]) {
+            *o = o.wrapping_add(t.wrapping_mul(s as i16));
         }
     }
 }
@@ -160,6 +164,8 @@ fn mc_taps<const T: usize>(
     dst: &mut [u8],
 ) {
     let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
+    let mut acc16 = [0i16; 64];
+    let acc16 = &mut acc16[..w];
     let mut acc = [0i32; 64];
     let acc = &mut acc[..w];
     if fx == 0 && fy == 0 {
@@ -172,45 +178,45 @@ fn mc_taps<const T: usize>(
     if fy == 0 {
         for r in 0..h {
             let o = (sy + half + r) * stride + sx;
-            hrow::<T>(&plane[o..o + w + T - 1], tx, acc, w);
-            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
-                *d = fin(a);
+            hrow::<T>(&plane[o..o + w + T - 1], tx, acc16, w);
+            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc16.iter()) {
+                *d = fin(a as i32);
             }
         }
         return;
     }
     if fx == 0 {
         for r in 0..h {
-            acc.fill(0);
+            acc16.fill(0);
             for (i, &t) in ty.iter().enumerate() {
                 let o = (sy + r + i) * stride + sx + half;
-                for (a, &s) in acc.iter_mut().zip(&plane[o..o + w]) {
-                    *a += t * s as i32;
+                let t = t as i16;
+                for (a, &s) in acc16.iter_mut().zip(&plane[o..o + w]) {
+                    *a = a.wrapping_add(t.wrapping_mul(s as i16));
                 }
             }
-            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
-                *d = fin(a);
+            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc16.iter()) {
+                *d = fin(a as i32);
             }
         }
         return;
     }
-    // Both: horizontal pass over h + T - 1 rows, then vertical with shift2 = 6.
-    let rows = h + T - 1;
-    let mut tmp = vec![0i32; rows * w];
-    for r in 0..rows {
+    // Both: horizontal pass into a ring of the last T filtered rows (1 KiB instead of a
+    // block-sized buffer), then vertical with shift2 = 6 in 32-bit lanes.
+    let hline = |r: usize, out: &mut [i16]| {
         let o = (sy + r) * stride + sx;
-        hrow::<T>(
-            &plane[o..o + w + T - 1],
-            tx,
-            &mut tmp[r * w..(r + 1) * w],
-            w,
-        );
+        hrow::<T>(&plane[o..o + w + T - 1], tx, out, w);
+    };
+    let mut ring = [[0i16; 64]; T];
+    for (k, row) in ring.iter_mut().enumerate().take(T - 1) {
+        hline(k, row);
     }
     for r in 0..h {
+        hline(r + T - 1, &mut ring[(r + T - 1) % T]);
         acc.fill(0);
         for (i, &t) in ty.iter().enumerate() {
-            for (a, &v) in acc.iter_mut().zip(&tmp[(r + i) * w..(r + i + 1) * w]) {
-                *a += t * v;
+            for (a, &v) in acc.iter_mut().zip(&ring[(r + i) % T][..w]) {
+                *a += t * v as i32;
             }
         }
         for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
