@@ -141,16 +141,20 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
     let log2 = n.trailing_zeros();
     match mode {
         PLANAR => {
-            let tr = r.top[1 + n] as u32;
-            let bl = r.left[1 + n] as u32;
+            // 16-bit lanes: the weighted sum is at most 4 * 32 * 255 + 32 < 2^16.
+            let tr = r.top[1 + n] as u16;
+            let bl = r.left[1 + n] as u16;
+            let nn = n as u16;
+            let wl: [u16; 32] = std::array::from_fn(|x| (nn.max(x as u16 + 1)) - 1 - x as u16);
+            let col: [u16; 32] = std::array::from_fn(|x| (x as u16 + 1) * tr);
+            let top: [u16; 32] = std::array::from_fn(|x| r.top[1 + x] as u16);
             for y in 0..n {
-                for x in 0..n {
-                    let v = (n - 1 - x) as u32 * r.left[1 + y] as u32
-                        + (x + 1) as u32 * tr
-                        + (n - 1 - y) as u32 * r.top[1 + x] as u32
-                        + (y + 1) as u32 * bl
-                        + n as u32;
-                    dst[y * ds + x] = (v >> (log2 + 1)) as u8;
+                let (left, wy) = (r.left[1 + y] as u16, (n - 1 - y) as u16);
+                let base = (y as u16 + 1) * bl + nn;
+                let row = &mut dst[y * ds..y * ds + n];
+                for (x, d) in row.iter_mut().enumerate() {
+                    let v = wl[x] * left + col[x] + wy * top[x] + base;
+                    *d = (v >> (log2 + 1)) as u8;
                 }
             }
         }
@@ -184,10 +188,11 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
                 (&r.left, &r.top)
             };
             // ref[k + n] for k in -n..=2n, i.e. ref index offset by n.
-            let mut refb = [0i32; 3 * 64 + 1];
+            // 16-bit lanes: (32 - f) * a + f * b + 16 <= 32 * 255 + 16.
+            let mut refb = [0i16; 3 * 64 + 1];
             let off = n as i32;
             for k in 0..=2 * n {
-                refb[(k as i32 + off) as usize] = main[k] as i32;
+                refb[(k as i32 + off) as usize] = main[k] as i16;
             }
             if angle < 0 {
                 let lim = (n as i32 * angle) >> 5;
@@ -195,7 +200,7 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
                     let inv = INV_ANGLE[(mode - 11) as usize];
                     for k in lim..=-1 {
                         let idx = (k * inv + 128) >> 8;
-                        refb[(k + off) as usize] = side[idx as usize] as i32;
+                        refb[(k + off) as usize] = side[idx as usize] as i16;
                     }
                 }
             }
@@ -204,7 +209,7 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
             for j in 0..n {
                 let pos = (j as i32 + 1) * angle;
                 let start = ((pos >> 5) + 1 + off) as usize;
-                let fact = pos & 31;
+                let fact = (pos & 31) as i16;
                 let a = &refb[start..start + n];
                 let out = &mut line[..n];
                 if fact != 0 {
