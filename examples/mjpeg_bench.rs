@@ -1,6 +1,6 @@
 //! MJPEG encode speed on one picture, through the codec directly (no channel queue), so it is
 //! comparable with tjbench's compress-only timing. Used by bench/mjpeg/run.sh.
-//! Usage: mjpeg_bench FILE.nv12 WIDTH HEIGHT QUALITY THREADS SECONDS
+//! Usage: mjpeg_bench FILE.nv12 WIDTH HEIGHT QUALITY THREADS SECONDS [RESTART_ROWS]
 
 use std::time::{Duration, Instant};
 
@@ -11,9 +11,9 @@ use venc::mjpeg::MjpegEncoder;
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
-    if a.len() != 7 {
+    if a.len() != 7 && a.len() != 8 {
         eprintln!(
-            "usage: {} FILE.nv12 WIDTH HEIGHT QUALITY THREADS SECONDS",
+            "usage: {} FILE.nv12 WIDTH HEIGHT QUALITY THREADS SECONDS [RESTART_ROWS]",
             a[0]
         );
         std::process::exit(2);
@@ -26,6 +26,9 @@ fn main() {
     cfg.threads = a[5].parse().unwrap();
     if cfg.threads > 1 {
         cfg.restart_rows = 1;
+    }
+    if let Some(r) = a.get(7) {
+        cfg.restart_rows = r.parse().unwrap();
     }
     let secs: f64 = a[6].parse().unwrap();
     let ysz = (w * h) as usize;

@@ -353,8 +353,9 @@ struct Segment<'a> {
 /// Runs `f` over `items` on `threads` threads (the calling thread is one of them; one thread
 /// spawns nothing). Items are handed out one at a time from a shared queue, so a thread that
 /// drew cheap rows takes more of them (static halves left one core idle ~35 % of the time on a
-/// photo whose detail sits in one half). Each thread folds into its own `init()` state;
-/// those states come back.
+/// photo whose detail sits in one half). The calling thread takes from the front, the others
+/// from the back, so each works on a contiguous band of the picture. Each thread folds into
+/// its own `init()` state; those states come back.
 fn run_shared<T: Send, A: Send>(
     items: &mut [T],
     threads: usize,
@@ -362,10 +363,14 @@ fn run_shared<T: Send, A: Send>(
     f: impl Fn(&mut T, &mut A) + Sync,
 ) -> Vec<A> {
     let queue = parking_lot::Mutex::new(items.iter_mut());
-    let work = || {
+    let work = |from_back: bool| {
         let mut acc = init();
         loop {
-            let next = queue.lock().next();
+            let next = if from_back {
+                queue.lock().next_back()
+            } else {
+                queue.lock().next()
+            };
             match next {
                 Some(item) => f(item, &mut acc),
                 None => return acc,
@@ -373,11 +378,12 @@ fn run_shared<T: Send, A: Send>(
         }
     };
     if threads <= 1 {
-        return vec![work()];
+        return vec![work(false)];
     }
     std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(&work)).collect();
-        let mut out = vec![work()];
+        let work = &work;
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(move || work(true))).collect();
+        let mut out = vec![work(false)];
         for h in handles {
             out.push(h.join().expect("MJPEG worker panicked"));
         }
