@@ -4,11 +4,13 @@
 
 use super::tables::HuffSpec;
 
-/// Encoder lookup: code and length per symbol.
+/// Encoder lookup: code and length per symbol, and both in one word for the hot loop.
 #[derive(Clone)]
 pub struct HuffTable {
     pub code: [u32; 256],
     pub len: [u8; 256],
+    /// `code << 8 | len` (one load per symbol).
+    pub packed: [u32; 256],
 }
 
 impl HuffTable {
@@ -17,6 +19,7 @@ impl HuffTable {
         let mut t = HuffTable {
             code: [0; 256],
             len: [0; 256],
+            packed: [0; 256],
         };
         let mut code = 0u32;
         let mut k = 0;
@@ -25,6 +28,7 @@ impl HuffTable {
                 let s = spec.vals[k] as usize;
                 t.code[s] = code;
                 t.len[s] = l;
+                t.packed[s] = (code << 8) | l as u32;
                 code += 1;
                 k += 1;
             }

@@ -597,10 +597,8 @@ fn code_block(
     let diff = z[0] as i32 - *pred;
     *pred = z[0] as i32;
     let cat = category(diff);
-    w.put(
-        (dct.code[cat as usize] << cat) | value_bits(diff, cat),
-        dct.len[cat as usize] as u32 + cat,
-    );
+    let e = dct.packed[cat as usize];
+    w.put(((e >> 8) << cat) | value_bits(diff, cat), (e & 0xFF) + cat);
     let mut mask = mask;
     let mut last = 0u32;
     while mask != 0 {
@@ -608,20 +606,19 @@ fn code_block(
         mask &= mask - 1;
         let mut run = k - last - 1;
         while run > 15 {
-            w.put(act.code[0xF0], act.len[0xF0] as u32);
+            let e = act.packed[0xF0];
+            w.put(e >> 8, e & 0xFF);
             run -= 16;
         }
         let v = z[ZZ_T[k as usize] as usize] as i32;
         let cat = category(v);
-        let sym = ((run << 4) | cat) as usize;
-        w.put(
-            (act.code[sym] << cat) | value_bits(v, cat),
-            act.len[sym] as u32 + cat,
-        );
+        let e = act.packed[((run << 4) | cat) as usize];
+        w.put(((e >> 8) << cat) | value_bits(v, cat), (e & 0xFF) + cat);
         last = k;
     }
     if last != 63 {
-        w.put(act.code[0], act.len[0] as u32);
+        let e = act.packed[0];
+        w.put(e >> 8, e & 0xFF);
     }
 }
 
