@@ -48,7 +48,7 @@ def run_venc(nv12, w, h, qp, out, frames=1):
 def run_x265(i420, w, h, qp, out):
     cmd = ["x265", "--input", i420, "--input-res", f"{w}x{h}", "--fps", "30", "--preset", "ultrafast",
            "--keyint", "1", "--tune", "psnr", "--qp", str(qp), "--frame-threads", "1", "--no-wpp",
-           "--pools", "none", "--lookahead-threads", "0", "--log-level", "error", "-o", out]
+           "--pools", "none", "--lookahead-threads", "0", "--log-level", "error", "--no-progress", "-o", out]
     t = time.perf_counter()
     subprocess.run(cmd, check=True)
     return time.perf_counter() - t
