@@ -96,7 +96,9 @@ typedef struct EncConfig {
   int32_t channel;
   // Input frames queued before enc_send_frame waits (default 5, 1..64).
   int32_t queue_depth;
-  // Threads used to encode one channel (default 1).
+  // Threads used to encode one channel (default 1, 1..64). MJPEG: restart segments coded in
+  // parallel (same output for any count). H.265: wavefront CTU rows (entropy_coding_sync,
+  // the same stream for any count above one; at most 8 threads and one per two CTU columns).
   int32_t threads;
   // ENC_FLAG_* bits (default 0).
   uint32_t flags;

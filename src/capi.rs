@@ -101,7 +101,9 @@ pub struct EncConfig {
     pub channel: i32,
     /// Input frames queued before enc_send_frame waits (default 5, 1..64).
     pub queue_depth: i32,
-    /// Threads used to encode one channel (default 1).
+    /// Threads used to encode one channel (default 1, 1..64). MJPEG: restart segments coded in
+    /// parallel (same output for any count). H.265: wavefront CTU rows (entropy_coding_sync,
+    /// the same stream for any count above one; at most 8 threads and one per two CTU columns).
     pub threads: i32,
     /// ENC_FLAG_* bits (default 0).
     pub flags: u32,

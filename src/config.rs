@@ -105,7 +105,8 @@ pub struct EncoderConfig {
     pub channel: Option<u32>,
     /// Frames the input queue holds before send blocks.
     pub queue_depth: u32,
-    /// Worker threads for one channel's encoding.
+    /// Worker threads for one channel's encoding: MJPEG restart segments, H.265 wavefront rows
+    /// (at most 8, and one per two CTU columns).
     pub threads: u32,
     pub flags: u32,
     /// H.265 motion search range in full pels.

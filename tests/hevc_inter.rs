@@ -164,3 +164,35 @@ fn p_pictures_are_cheap_on_a_static_scene() {
     let p_mean = pkts[1..].iter().map(|p| p.data.len()).sum::<usize>() / (pkts.len() - 1);
     assert!(p_mean * 3 < idr, "P mean {p_mean} bytes vs IDR {idr}");
 }
+
+/// Several threads: wavefront rows (entropy_coding_sync, entry points). Both decoders must
+/// match the reconstruction; any thread count above one gives the same stream (decisions never
+/// depend on timing); one thread keeps the plain single-substream stream. Sizes: many rows,
+/// one CTU column (no context sync: every row starts from initialisation), one CTU row (no
+/// entry points), a conformance window, and 1080p.
+#[test]
+fn wavefront_threads() {
+    let with_threads = |mut c: EncoderConfig, t: u32, frames: &[Vec<u8>]| {
+        c.threads = t;
+        encode(c, frames, &|i, e| {
+            if i == 3 {
+                e.request_keyframe().unwrap();
+            }
+        })
+    };
+    let bikes = common::clip_nv12("bikes", 640, 272, 6);
+    let (s2, r2, _) = with_threads(cfg(640, 272, 27, 30), 2, &bikes);
+    common::judge_hevc(&s2, &r2, "wpp-bikes-2");
+    let (s3, _, _) = with_threads(cfg(640, 272, 27, 30), 3, &bikes);
+    assert!(s2 == s3, "2 and 3 threads give different streams");
+    let (s1, r1, _) = with_threads(cfg(640, 272, 27, 30), 1, &bikes);
+    common::judge_hevc(&s1, &r1, "wpp-bikes-1");
+    assert!(s1 != s2, "one thread codes without wavefront substreams");
+    for (w, h, t) in [(24, 200, 2), (328, 24, 2), (90, 46, 4), (1920, 1080, 2)] {
+        let frames: Vec<Vec<u8>> = (0..4)
+            .map(|k| common::synthetic_nv12(w, h, k * 5))
+            .collect();
+        let (s, r, _) = with_threads(cfg(w as u32, h as u32, 30, 30), t, &frames);
+        common::judge_hevc(&s, &r, &format!("wpp-{w}x{h}-t{t}"));
+    }
+}

@@ -90,15 +90,29 @@ pub fn write_nal(out: &mut Vec<u8>, nal_type: u8, rbsp: &[u8]) {
     out.extend_from_slice(&[0, 0, 0, 1]);
     out.push(nal_type << 1);
     out.push(1); // nuh_layer_id 0, nuh_temporal_id_plus1 1
+    escape(rbsp, |b| out.push(b));
+}
+
+/// Emulation prevention (7.4.2): a 0x03 after any two zero bytes that a byte <= 3 follows.
+fn escape(rbsp: &[u8], mut emit: impl FnMut(u8)) {
     let mut zeros = 0;
     for &b in rbsp {
         if zeros >= 2 && b <= 3 {
-            out.push(3);
+            emit(3);
             zeros = 0;
         }
-        out.push(b);
+        emit(b);
         zeros = if b == 0 { zeros + 1 } else { 0 };
     }
+}
+
+/// Size of `bytes` once escaped in a NAL unit, when the byte before them is not zero (true
+/// after a slice header or a substream: both end with a byte holding a 1 bit), which is what
+/// WPP entry points count.
+pub fn escaped_len(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    escape(bytes, |_| n += 1);
+    n
 }
 
 #[cfg(test)]

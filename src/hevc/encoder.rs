@@ -10,6 +10,9 @@ use super::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
 use super::tables::{ctx, Scans};
 use super::transform::{chroma_qp, dequantize, forward, inverse, quantize, Matrices};
 use crate::frame::Picture;
+use std::sync::Arc;
+
+mod wpp;
 
 /// Three planes of a coded-size 4:2:0 picture.
 #[derive(Clone, Debug, Default)]
@@ -167,14 +170,17 @@ impl Default for Effort {
 
 /// Encodes pictures of one coded size; keeps its buffers between pictures.
 pub struct PictureEncoder {
-    pub src: Planes,
+    /// Read-only during a picture; shared (not copied) with the wavefront helper threads.
+    pub src: Arc<Planes>,
     pub rec: Planes,
     /// The reference picture of P slices (the previous reconstruction, deblocked).
-    pub refp: Planes,
+    pub refp: Arc<Planes>,
     /// The picture being coded is a P slice.
     p_slice: bool,
     /// Half-sample luma planes of `refp` (x+1/2, y+1/2, both) for the motion search.
-    hpel: [Vec<u8>; 3],
+    hpel: Arc<[Vec<u8>; 3]>,
+    /// The wavefront's shared picture buffers, kept between pictures.
+    wpp_spare: Option<(Planes, Maps)>,
     maps: Maps,
     mx: Matrices,
     scans: Scans,
@@ -190,11 +196,12 @@ impl PictureEncoder {
     pub fn new(coded_w: usize, coded_h: usize) -> Self {
         let (w4, h4) = (coded_w / 4, coded_h / 4);
         PictureEncoder {
-            src: Planes::new(coded_w, coded_h),
+            src: Arc::new(Planes::new(coded_w, coded_h)),
             rec: Planes::new(coded_w, coded_h),
-            refp: Planes::new(coded_w, coded_h),
+            refp: Arc::new(Planes::new(coded_w, coded_h)),
             p_slice: false,
             hpel: Default::default(),
+            wpp_spare: None,
             maps: Maps {
                 w4,
                 h4,
@@ -225,22 +232,44 @@ impl PictureEncoder {
     }
 
     /// Encodes the picture in `self.src` as one slice at `qp` (P when `p_slice`, predicted
-    /// from `self.refp`, else I): appends the slice data (CABAC part, after the header,
-    /// terminated) to `w`, and leaves the deblocked reconstruction in `self.rec`.
-    pub fn encode(&mut self, w: &mut super::bitwriter::BitWriter, qp: i32, p_slice: bool) {
+    /// from `self.refp`, else I) and leaves the deblocked reconstruction in `self.rec`.
+    /// Returns the slice data (the CABAC part after the header, terminated): one substream, or
+    /// with `threads` > 1 one substream per CTU row (wavefront, see `wpp`), coded on `threads`
+    /// threads with `helpers` as the other threads' encoders.
+    pub fn encode(
+        &mut self,
+        qp: i32,
+        p_slice: bool,
+        helpers: &mut Vec<PictureEncoder>,
+        threads: usize,
+    ) -> Vec<Vec<u8>> {
         self.set_qp(qp);
         self.p_slice = p_slice;
         if p_slice {
-            self.build_hpel();
+            self.build_hpel(threads);
         }
         self.maps.avail.fill(false);
         let (cw, ch) = (self.src.w, self.src.h);
         let mut dbk = DeblockMap::new(cw, ch);
+        let subs = if threads > 1 {
+            wpp::code_picture(self, helpers, threads, &mut dbk)
+        } else {
+            vec![self.code_serial(&mut dbk)]
+        };
+        let PictureEncoder { rec, .. } = self;
+        let Planes { y, u, v, .. } = rec;
+        deblock(&dbk, y, u, v, cw, ch, 0, 0);
+        subs
+    }
+
+    /// Codes every CTU in raster order into one substream.
+    fn code_serial(&mut self, dbk: &mut DeblockMap) -> Vec<u8> {
+        let mut w = super::bitwriter::BitWriter::new();
+        let (cw, ch) = (self.src.w, self.src.h);
         let ctb = 1usize << CTB_LOG2;
-        let ctx0 = init_contexts(p_slice as usize, qp);
         let mut writer = Writer {
-            cabac: Cabac::new(w),
-            ctx: ctx0,
+            cabac: Cabac::new(&mut w),
+            ctx: init_contexts(self.p_slice as usize, self.qp),
         };
         let nx = cw.div_ceil(ctb);
         let ny = ch.div_ceil(ctb);
@@ -248,24 +277,14 @@ impl PictureEncoder {
             for cx in 0..nx {
                 let est = Estimator::new(&writer.ctx);
                 let (_, node, _) = self.search(cx * ctb, cy * ctb, CTB_LOG2, 0, est);
-                self.write_node(
-                    &mut writer,
-                    &mut dbk,
-                    &node,
-                    cx * ctb,
-                    cy * ctb,
-                    CTB_LOG2,
-                    0,
-                );
+                self.write_node(&mut writer, dbk, &node, cx * ctb, cy * ctb, CTB_LOG2, 0);
                 let last = cy + 1 == ny && cx + 1 == nx;
                 writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
             }
         }
         drop(writer);
         w.align_zero(); // rbsp_slice_segment_trailing_bits after the stop bit of the flush
-        let PictureEncoder { rec, .. } = self;
-        let Planes { y, u, v, .. } = rec;
-        deblock(&dbk, y, u, v, cw, ch, 0, 0);
+        w.buf
     }
 
     fn split_ctx(&self, x: usize, y: usize, depth: u32) -> usize {
@@ -900,23 +919,37 @@ impl PictureEncoder {
 
     /// The half-sample planes of the reference luma (x+1/2, y+1/2, both), exact 8-tap values,
     /// computed once per P picture so the motion search reads instead of filtering.
-    fn build_hpel(&mut self) {
-        let (w, h) = (self.refp.w, self.refp.h);
-        let mut tile = vec![0u8; 64 * 64];
-        for (k, mv) in [[2, 0], [0, 2], [2, 2]].into_iter().enumerate() {
-            let mut plane = std::mem::take(&mut self.hpel[k]);
+    /// Builds the three half-sample planes of `refp`; on `threads` > 1 threads, one plane a
+    /// thread.
+    fn build_hpel(&mut self, threads: usize) {
+        let refp = &*self.refp;
+        let (w, h) = (refp.w, refp.h);
+        let one = |k: usize, plane: &mut Vec<u8>| {
+            let mv = [[2, 0], [0, 2], [2, 2]][k];
+            let mut tile = vec![0u8; 64 * 64];
             plane.resize(w * h, 0);
             for ty in (0..h).step_by(64) {
                 for tx in (0..w).step_by(64) {
                     let (bw, bh) = ((w - tx).min(64), (h - ty).min(64));
-                    mc(&self.refp, 0, tx, ty, bw, bh, mv, &mut tile[..bw * bh]);
+                    mc(refp, 0, tx, ty, bw, bh, mv, &mut tile[..bw * bh]);
                     for r in 0..bh {
                         plane[(ty + r) * w + tx..(ty + r) * w + tx + bw]
                             .copy_from_slice(&tile[r * bw..(r + 1) * bw]);
                     }
                 }
             }
-            self.hpel[k] = plane;
+        };
+        let planes = Arc::make_mut(&mut self.hpel);
+        if threads > 1 {
+            std::thread::scope(|s| {
+                for (k, p) in planes.iter_mut().enumerate() {
+                    s.spawn(move || one(k, p));
+                }
+            });
+        } else {
+            for (k, p) in planes.iter_mut().enumerate() {
+                one(k, p);
+            }
         }
     }
 

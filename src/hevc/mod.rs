@@ -18,13 +18,16 @@ use crate::codec::{Codec, CodecOutput, FrameIn, FrameType};
 use crate::config::{flags, EncoderConfig};
 use crate::error::Result;
 use crate::ratecontrol::{RateControl, RcFrame};
-use bitwriter::{nal, write_nal, BitWriter};
+use bitwriter::{escaped_len, nal, write_nal, BitWriter};
 use encoder::PictureEncoder;
 use params::StreamParams;
 
 pub struct HevcEncoder {
     params: StreamParams,
     pic: PictureEncoder,
+    /// The other threads' picture encoders (wavefront rows) when `threads` > 1.
+    helpers: Vec<PictureEncoder>,
+    threads: usize,
     rc: RateControl,
     flags: u32,
     width: usize,
@@ -48,13 +51,19 @@ impl HevcEncoder {
         };
         // All-intra streams (period 1) declare no reference picture set and a 1-picture DPB.
         let inter = cfg.intra_period != 1;
-        let params = StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, inter);
+        let mut params =
+            StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, inter);
+        // Several threads: wavefront rows (same decisions for any thread count above one).
+        let threads = cfg.threads.max(1) as usize;
+        params.wpp = threads > 1;
         let mut pic =
             PictureEncoder::new(params.coded_width as usize, params.coded_height as usize);
         pic.effort.search_range = cfg.search_range.clamp(4, 256) as i32;
         Ok(HevcEncoder {
             params,
             pic,
+            helpers: Vec::new(),
+            threads,
             rc: RateControl::new(cfg),
             flags: cfg.flags,
             width: cfg.width as usize,
@@ -108,7 +117,7 @@ impl HevcEncoder {
 
 impl Codec for HevcEncoder {
     fn encode(&mut self, frame: &FrameIn<'_>) -> Result<CodecOutput> {
-        self.pic.src.load_nv12(frame.pic);
+        std::sync::Arc::make_mut(&mut self.pic.src).load_nv12(frame.pic);
         let idr = !self.have_ref
             || frame.force_keyframe
             || (self.intra_period > 0 && self.since_idr >= self.intra_period);
@@ -126,9 +135,17 @@ impl Codec for HevcEncoder {
         } else {
             Vec::new()
         };
+        let subs = self.pic.encode(qp, !idr, &mut self.helpers, self.threads);
+        let entry_sizes: Vec<usize> = subs[..subs.len() - 1]
+            .iter()
+            .map(|s| escaped_len(s))
+            .collect();
         let mut w = BitWriter::new();
-        self.params.slice_header(&mut w, idr, self.since_idr, qp);
-        self.pic.encode(&mut w, qp, !idr);
+        self.params
+            .slice_header(&mut w, idr, self.since_idr, qp, &entry_sizes);
+        for s in &subs {
+            w.buf.extend_from_slice(s);
+        }
         write_nal(
             &mut out,
             if idr { nal::IDR_W_RADL } else { nal::TRAIL_R },
@@ -147,7 +164,10 @@ impl Codec for HevcEncoder {
             None
         };
         // The reconstruction becomes the next picture's reference.
-        std::mem::swap(&mut self.pic.rec, &mut self.pic.refp);
+        std::mem::swap(
+            &mut self.pic.rec,
+            std::sync::Arc::make_mut(&mut self.pic.refp),
+        );
         self.have_ref = self.intra_period != 1;
         self.since_idr += 1;
         self.prev_src.clear();

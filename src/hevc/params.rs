@@ -29,6 +29,9 @@ pub struct StreamParams {
     pub log2_max_poc_lsb: u32,
     /// The short-term reference picture set in the SPS: one picture, the previous one.
     pub inter: bool,
+    /// Wavefront parallel processing (entropy_coding_sync_enabled_flag): one substream per
+    /// CTU row, entry points in the slice header. Set when a channel encodes on several threads.
+    pub wpp: bool,
 }
 
 impl StreamParams {
@@ -52,6 +55,7 @@ impl StreamParams {
             max_dec_pic_buffering: if inter { 2 } else { 1 },
             log2_max_poc_lsb: 8,
             inter,
+            wpp: false,
         }
     }
 
@@ -230,7 +234,7 @@ impl StreamParams {
         w.flag(false); // weighted_bipred_flag
         w.flag(false); // transquant_bypass_enabled_flag
         w.flag(false); // tiles_enabled_flag
-        w.flag(false); // entropy_coding_sync_enabled_flag
+        w.flag(self.wpp); // entropy_coding_sync_enabled_flag
         w.flag(false); // pps_loop_filter_across_slices_enabled_flag
         w.flag(false); // deblocking_filter_control_present_flag
         w.flag(false); // pps_scaling_list_data_present_flag
@@ -253,7 +257,15 @@ impl StreamParams {
 
     /// slice_segment_header (7.3.6.1) for a whole-picture slice, up to and including its
     /// byte_alignment(). `poc` is ignored for IDR pictures.
-    pub fn slice_header(&self, w: &mut BitWriter, idr: bool, poc: u32, qp: i32) {
+    /// `entry_sizes`: with WPP, the escaped byte size of every substream but the last.
+    pub fn slice_header(
+        &self,
+        w: &mut BitWriter,
+        idr: bool,
+        poc: u32,
+        qp: i32,
+        entry_sizes: &[usize],
+    ) {
         w.flag(true); // first_slice_segment_in_pic_flag
         if idr {
             w.flag(false); // no_output_of_prior_pics_flag
@@ -273,6 +285,16 @@ impl StreamParams {
         }
         w.se(qp - 26); // slice_qp_delta
                        // Deblocking: controlled by the PPS defaults (on); no override, no cross-slice flag.
+        if self.wpp {
+            w.ue(entry_sizes.len() as u32); // num_entry_point_offsets
+            if let Some(&max) = entry_sizes.iter().max() {
+                let bits = (usize::BITS - (max - 1).leading_zeros()).max(1);
+                w.ue(bits - 1); // offset_len_minus1
+                for &s in entry_sizes {
+                    w.u((s - 1) as u32, bits); // entry_point_offset_minus1
+                }
+            }
+        }
         w.bit(1); // byte_alignment(): alignment_bit_equal_to_one
         w.align_zero();
     }

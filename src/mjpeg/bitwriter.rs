@@ -61,7 +61,7 @@ impl<'a> BitWriter<'a> {
 
     /// Pads the last byte with 1-bits and writes out everything (before a marker or EOI).
     pub fn finish(mut self) {
-        let pad = (self.free % 8) as u32;
+        let pad = self.free % 8;
         if pad > 0 {
             self.put((1 << pad) - 1, pad);
         }

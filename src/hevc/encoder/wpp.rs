@@ -1,0 +1,293 @@
+//! Wavefront parallel processing (entropy_coding_sync, 7.3.8.1 and 9.3.1): one CABAC substream
+//! per CTU row, each row's contexts taken from the row above after its second CTU, so row r can
+//! be coded as soon as row r-1 is two CTUs ahead. Rows go round-robin to the channel's threads,
+//! each with its own `PictureEncoder` (its own reconstruction and maps); a finished CTU is
+//! published into a shared picture and pulled by the thread of the next row. Decisions depend
+//! only on the synchronised contexts and the pixels above, never on timing: any thread count
+//! above one gives the same stream.
+
+use super::*;
+use crate::hevc::bitwriter::BitWriter;
+use crate::hevc::cabac::Context;
+use parking_lot::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Most threads one picture is coded on.
+const MAX_THREADS: usize = 8;
+
+/// The picture the row threads publish finished CTUs into (under the mutex).
+struct Shared {
+    rec: Planes,
+    maps: Maps,
+    /// Contexts after the second CTU of each row (where the next row starts).
+    ctx: Vec<Option<Vec<Context>>>,
+}
+
+/// What the row threads wait on: CTUs finished per row (stored under the mutex, so a waiter
+/// that checks under it cannot miss the wake-up; read without it while spinning).
+struct Progress {
+    done: Vec<AtomicUsize>,
+    /// A thread panicked: the others stop waiting.
+    failed: AtomicBool,
+    /// Spin before sleeping (only when every thread has a core: a CTU takes ~50-100 µs, and
+    /// sleeping on each one cost ~7 % of the CPU in futex and scheduler work).
+    spin: bool,
+}
+
+impl Progress {
+    /// Waits until row `r` has finished `need` CTUs; false when a thread failed.
+    fn wait(&self, shared: &Mutex<Shared>, cv: &Condvar, r: usize, need: usize) -> bool {
+        let ready = || self.done[r].load(Ordering::Acquire) >= need;
+        let failed = || self.failed.load(Ordering::Acquire);
+        if self.spin {
+            let t0 = std::time::Instant::now();
+            'spin: while t0.elapsed() < std::time::Duration::from_micros(300) {
+                for _ in 0..64 {
+                    if ready() || failed() {
+                        break 'spin;
+                    }
+                    std::hint::spin_loop();
+                }
+            }
+        }
+        if !ready() {
+            let mut g = shared.lock();
+            while !ready() && !failed() {
+                cv.wait(&mut g);
+            }
+        }
+        !failed()
+    }
+}
+
+/// Copies CTU (cx, cy) — reconstruction and prediction maps, clipped to the picture.
+fn copy_ctu(from: (&Planes, &Maps), to: (&mut Planes, &mut Maps), cx: usize, cy: usize) {
+    let ctb = 1usize << CTB_LOG2;
+    let ((sr, sm), (dr, dm)) = (from, to);
+    for c in 0..3 {
+        let sh = (c > 0) as usize;
+        let (x0, y0, n) = ((cx * ctb) >> sh, (cy * ctb) >> sh, ctb >> sh);
+        let s = sr.stride(c);
+        let (x1, y1) = ((x0 + n).min(s), (y0 + n).min(sr.plane(c).len() / s));
+        let (src, dst) = (sr.plane(c), dr.plane_mut(c));
+        for y in y0..y1 {
+            dst[y * s + x0..y * s + x1].copy_from_slice(&src[y * s + x0..y * s + x1]);
+        }
+    }
+    let q = ctb / 4;
+    let (x0, x1) = (cx * q, ((cx + 1) * q).min(sm.w4));
+    for by in cy * q..((cy + 1) * q).min(sm.h4) {
+        let r = by * sm.w4 + x0..by * sm.w4 + x1;
+        dm.avail[r.clone()].copy_from_slice(&sm.avail[r.clone()]);
+        dm.depth[r.clone()].copy_from_slice(&sm.depth[r.clone()]);
+        dm.mode[r.clone()].copy_from_slice(&sm.mode[r.clone()]);
+        dm.motion[r.clone()].copy_from_slice(&sm.motion[r.clone()]);
+        dm.skip[r.clone()].copy_from_slice(&sm.skip[r]);
+    }
+}
+
+impl PictureEncoder {
+    /// Gives a helper this picture's inputs (source, reference and half-sample planes shared,
+    /// read-only: one copy in the caches instead of one a thread) and QP.
+    fn prepare_helper(&self, h: &mut PictureEncoder) {
+        h.src = Arc::clone(&self.src);
+        h.refp = Arc::clone(&self.refp);
+        h.hpel = Arc::clone(&self.hpel);
+        h.effort = self.effort;
+        h.set_qp(self.qp);
+        h.p_slice = self.p_slice;
+        h.maps.avail.fill(false);
+    }
+
+    /// Codes CTU rows `rows` (ascending) of the current picture into one substream each.
+    /// Returns (row, substream) pairs, or None when another thread failed.
+    fn code_rows(
+        &mut self,
+        rows: impl Iterator<Item = usize>,
+        shared: &Mutex<Shared>,
+        progress: &Progress,
+        cv: &Condvar,
+        dbk: &mut DeblockMap,
+    ) -> Option<Vec<(usize, Vec<u8>)>> {
+        let ctb = 1usize << CTB_LOG2;
+        let (nx, ny) = (self.src.w.div_ceil(ctb), self.src.h.div_ceil(ctb));
+        let mut out = Vec::new();
+        for r in rows {
+            let mut buf = BitWriter::new();
+            let mut writer = Writer {
+                cabac: Cabac::new(&mut buf),
+                ctx: init_contexts(self.p_slice as usize, self.qp),
+            };
+            let mut pulled = 0;
+            for cx in 0..nx {
+                // Wait for the row above to be two CTUs ahead (above-right available), then
+                // take in what it has finished.
+                let need = if r > 0 { (cx + 2).min(nx) } else { 0 };
+                if pulled < need {
+                    if !progress.wait(shared, cv, r - 1, need) {
+                        return None;
+                    }
+                    let g = shared.lock();
+                    for px in pulled..need {
+                        copy_ctu(
+                            (&g.rec, &g.maps),
+                            (&mut self.rec, &mut self.maps),
+                            px,
+                            r - 1,
+                        );
+                    }
+                    if cx == 0 && nx > 1 {
+                        // 9.3.1: the above-right CTB is available, synchronise.
+                        writer.ctx = g.ctx[r - 1].clone().expect("stored after CTU 1");
+                    }
+                    pulled = need;
+                }
+                let est = Estimator::new(&writer.ctx);
+                let (x, y) = (cx * ctb, r * ctb);
+                let (_, node, _) = self.search(x, y, CTB_LOG2, 0, est);
+                self.write_node(&mut writer, dbk, &node, x, y, CTB_LOG2, 0);
+                let last = r + 1 == ny && cx + 1 == nx;
+                writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
+                {
+                    let mut g = shared.lock();
+                    let g = &mut *g;
+                    copy_ctu((&self.rec, &self.maps), (&mut g.rec, &mut g.maps), cx, r);
+                    if cx == 1 {
+                        g.ctx[r] = Some(writer.ctx.clone());
+                    }
+                    progress.done[r].store(cx + 1, Ordering::Release);
+                }
+                cv.notify_all();
+            }
+            if r + 1 < ny {
+                writer.cabac.terminate(1); // end_of_subset_one_bit, then byte_alignment()
+            }
+            drop(writer);
+            buf.align_zero();
+            out.push((r, buf.buf));
+        }
+        Some(out)
+    }
+}
+
+/// Codes the picture's CTU rows on `threads` threads (the caller's and `threads - 1` helpers),
+/// leaves the complete (not yet deblocked) reconstruction in `main.rec` and the deblocking
+/// information in `dbk`, and returns one substream per CTU row.
+pub(super) fn code_picture(
+    main: &mut PictureEncoder,
+    helpers: &mut Vec<PictureEncoder>,
+    threads: usize,
+    dbk: &mut DeblockMap,
+) -> Vec<Vec<u8>> {
+    let ctb = 1usize << CTB_LOG2;
+    let (cw, ch) = (main.src.w, main.src.h);
+    let (nx, ny) = (cw.div_ceil(ctb), ch.div_ceil(ctb));
+    // A row runs two CTUs behind the one above: more threads than half the CTU columns wait.
+    // Each helper holds a picture-sized encoder (~8 bytes a pixel): at most 8 threads.
+    let threads = threads.min(ny).min(nx.div_ceil(2)).clamp(1, MAX_THREADS);
+    while helpers.len() < threads - 1 {
+        helpers.push(PictureEncoder::new(cw, ch));
+    }
+    let helpers = &mut helpers[..threads - 1];
+    for h in helpers.iter_mut() {
+        main.prepare_helper(h);
+    }
+    // The shared picture's buffers are kept from the previous picture (every CTU is written
+    // before anyone reads it).
+    let (rec, maps) = main.wpp_spare.take().unwrap_or_else(|| {
+        let m = &main.maps;
+        let n = m.w4 * m.h4;
+        let maps = Maps {
+            w4: m.w4,
+            h4: m.h4,
+            avail: vec![false; n],
+            depth: vec![0; n],
+            mode: vec![DC as u8; n],
+            motion: vec![Motion::default(); n],
+            skip: vec![false; n],
+        };
+        (Planes::new(cw, ch), maps)
+    });
+    let shared = Mutex::new(Shared {
+        rec,
+        maps,
+        ctx: vec![None; ny],
+    });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let progress = Progress {
+        done: (0..ny).map(|_| AtomicUsize::new(0)).collect(),
+        failed: AtomicBool::new(false),
+        spin: threads <= cores,
+    };
+    let cv = Condvar::new();
+    // Every thread's work runs under catch_unwind: a panic marks the picture failed and wakes
+    // the waiters (none may wait forever), then surfaces here once all have stopped.
+    let run = |pe: &mut PictureEncoder, first: usize, dbk: &mut DeblockMap| {
+        let rows = (first..ny).step_by(threads);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pe.code_rows(rows, &shared, &progress, &cv, dbk)
+        }));
+        if !matches!(r, Ok(Some(_))) {
+            let _g = shared.lock();
+            progress.failed.store(true, Ordering::Release);
+            drop(_g);
+            cv.notify_all();
+        }
+        r
+    };
+    let (mine, theirs) = std::thread::scope(|s| {
+        let handles: Vec<_> = helpers
+            .iter_mut()
+            .enumerate()
+            .map(|(i, h)| {
+                let run = &run;
+                s.spawn(move || {
+                    let mut local = DeblockMap::new(cw, ch);
+                    (run(h, i + 1, &mut local), local)
+                })
+            })
+            .collect();
+        let mine = run(main, 0, dbk);
+        let theirs: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("row thread result"))
+            .collect();
+        (mine, theirs)
+    });
+    let mut subs: Vec<Vec<u8>> = vec![Vec::new(); ny];
+    let q = ctb / 4;
+    for (res, local) in
+        std::iter::once((mine, None)).chain(theirs.into_iter().map(|(r, l)| (r, Some(l))))
+    {
+        match res {
+            Ok(Some(rows)) => {
+                for (r, bytes) in rows {
+                    if let Some(l) = &local {
+                        // This row's deblocking information lives in the helper's map.
+                        let span = r * q * l.w4..((r + 1) * q).min(l.h4) * l.w4;
+                        dbk.info[span.clone()].copy_from_slice(&l.info[span.clone()]);
+                        dbk.edges[span.clone()].copy_from_slice(&l.edges[span]);
+                    }
+                    subs[r] = bytes;
+                }
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+            Ok(None) => {}
+        }
+    }
+    assert!(
+        subs.iter().all(|s| !s.is_empty()),
+        "a row thread stopped without a panic"
+    );
+    let Shared { rec, maps, .. } = shared.into_inner();
+    // The complete picture becomes main's; main's working copy is the next shared buffer.
+    let spare = std::mem::replace(&mut main.rec, rec);
+    main.wpp_spare = Some((spare, maps));
+    // Drop the helpers' shares so the next picture's writes do not copy.
+    for h in helpers.iter_mut() {
+        h.src = Arc::default();
+        h.refp = Arc::default();
+        h.hpel = Arc::default();
+    }
+    subs
+}
