@@ -5,10 +5,10 @@ use super::cabac::{init_contexts, Cabac};
 use super::deblock::{deblock, BlockInfo, DeblockMap};
 use super::inter::{self, amvp_candidates, mc, merge_candidates, Motion, Mv};
 use super::intra::{self, build_refs, filter_refs, predict, uses_filter, Refs, DC};
-use super::params::{CTB_LOG2, MIN_CB_LOG2};
+use super::params::{CTB_LOG2, MIN_CB_LOG2, SIGN_HIDING};
 use super::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
 use super::tables::{ctx, Scans};
-use super::transform::{chroma_qp, dequantize, forward, inverse, quantize, Matrices};
+use super::transform::{chroma_qp, dequantize, forward, hide_signs, inverse, quantize, Matrices};
 use crate::frame::Picture;
 use std::sync::Arc;
 
@@ -452,14 +452,14 @@ impl PictureEncoder {
         log2: u32,
         pred: &[u8],
         recb: &mut [u8],
-        intra: bool,
+        intra_mode: Option<u32>,
     ) -> (Vec<i32>, bool, u64) {
         // Scratch sized to the block on the stack (NN = n*n).
         match log2 {
-            2 => self.code_block_n::<16>(c, x, y, log2, pred, recb, intra),
-            3 => self.code_block_n::<64>(c, x, y, log2, pred, recb, intra),
-            4 => self.code_block_n::<256>(c, x, y, log2, pred, recb, intra),
-            _ => self.code_block_n::<1024>(c, x, y, log2, pred, recb, intra),
+            2 => self.code_block_n::<16>(c, x, y, log2, pred, recb, intra_mode),
+            3 => self.code_block_n::<64>(c, x, y, log2, pred, recb, intra_mode),
+            4 => self.code_block_n::<256>(c, x, y, log2, pred, recb, intra_mode),
+            _ => self.code_block_n::<1024>(c, x, y, log2, pred, recb, intra_mode),
         }
     }
 
@@ -473,9 +473,10 @@ impl PictureEncoder {
         log2: u32,
         pred: &[u8],
         recb: &mut [u8],
-        intra: bool,
+        intra_mode: Option<u32>,
     ) -> (Vec<i32>, bool, u64) {
         let n = 1usize << log2;
+        let intra = intra_mode.is_some();
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
         let mut res = [0i32; NN];
         let res = &mut res[..];
@@ -495,7 +496,12 @@ impl PictureEncoder {
         forward(&self.mx, res, coef, log2, dst);
         let qp = if c == 0 { self.qp } else { self.qpc };
         let mut levels = vec![0i32; n * n];
-        let nz = quantize(coef, &mut levels, log2, qp, intra);
+        let mut nz = quantize(coef, &mut levels, log2, qp, intra);
+        if SIGN_HIDING && nz > 1 {
+            let sidx = syntax::scan_idx(log2, c == 0, intra_mode);
+            let scan = &self.scans.full[log2 as usize - 2][sidx];
+            nz = hide_signs(coef, &mut levels, scan, log2, qp);
+        }
         recb[..n * n].copy_from_slice(&pred[..n * n]);
         if nz > 0 {
             dequantize(&levels, coef, log2, qp);
@@ -619,7 +625,7 @@ impl PictureEncoder {
                 &refs
             };
             predict(r, n, mode, true, &mut pred, n);
-            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb, true);
+            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb, Some(mode));
             let cu = IntraCu {
                 log2,
                 mode,
@@ -648,7 +654,7 @@ impl PictureEncoder {
         for c in 1..3 {
             let r = self.refs(c, xc, yc, nc);
             predict(&r, nc, mode, false, &mut cpred, nc);
-            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec, true);
+            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec, Some(mode));
             self.put_rec(c, xc, yc, nc, &crec);
             chroma_levels[c - 1] = l;
             cbf_c[c - 1] = cbf;
@@ -1047,7 +1053,7 @@ impl PictureEncoder {
                     } else {
                         (x / 2, y / 2, log2 - 1)
                     };
-                    let (l, f, sse) = me.code_block(c, bx, by, l2, &pred[c], &mut rec[c], false);
+                    let (l, f, sse) = me.code_block(c, bx, by, l2, &pred[c], &mut rec[c], None);
                     levels[c] = l;
                     cbf[c] = f;
                     d += if c == 0 {

@@ -6,6 +6,10 @@ use super::bitwriter::{nal, write_nal, BitWriter};
 /// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
 /// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
 /// minimum CU 8, transform sizes 4..32.
+/// Sign data hiding: one sign per 4x4 coefficient group carried by the parity of its levels
+/// (PPS flag; the quantiser adjusts levels to match, see `transform::hide_signs`).
+pub(crate) const SIGN_HIDING: bool = true;
+
 pub(crate) const CTB_LOG2: u32 = 5;
 pub(crate) const MIN_CB_LOG2: u32 = 3;
 pub(crate) const MIN_TB_LOG2: u32 = 2;
@@ -219,7 +223,7 @@ impl StreamParams {
         w.flag(false); // dependent_slice_segments_enabled_flag
         w.flag(false); // output_flag_present_flag
         w.u(0, 3); // num_extra_slice_header_bits
-        w.flag(false); // sign_data_hiding_enabled_flag
+        w.flag(SIGN_HIDING); // sign_data_hiding_enabled_flag
         w.flag(false); // cabac_init_present_flag
         w.ue(0); // num_ref_idx_l0_default_active_minus1
         w.ue(0); // num_ref_idx_l1_default_active_minus1

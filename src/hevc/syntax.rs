@@ -3,6 +3,7 @@
 //! produce the slice data. Keeping one copy is what keeps the estimate and the stream in step.
 
 use super::cabac::{bin_cost, Cabac, Context};
+use super::params::SIGN_HIDING;
 use super::tables::{ctx, Scans};
 
 /// Where CABAC bins go.
@@ -206,11 +207,14 @@ pub fn residual<S: Sink>(
         let mut abs = [0u32; 16];
         let mut neg = [false; 16];
         let mut cnt = 0usize;
+        // Scan positions of the last and the first nonzero level of the group.
+        let (mut hi_k, mut lo_k) = (None, 0usize);
         let start = if i == last_sb {
             let l = levels[full[base + last_pos] as usize];
             abs[0] = l.unsigned_abs();
             neg[0] = l < 0;
             cnt = 1;
+            (hi_k, lo_k) = (Some(last_pos), last_pos);
             last_pos as i32 - 1
         } else {
             15
@@ -263,6 +267,8 @@ pub fn residual<S: Sink>(
                 abs[cnt] = l.unsigned_abs();
                 neg[cnt] = l < 0;
                 cnt += 1;
+                hi_k.get_or_insert(k);
+                lo_k = k;
             }
         }
         // Greater-than-1 flags for the first 8, greater-than-2 for the first of those > 1.
@@ -296,7 +302,13 @@ pub fn residual<S: Sink>(
         for &ng in &neg[..cnt] {
             signs = (signs << 1) | ng as u32;
         }
-        s.bypass(signs, cnt as u32);
+        // signHidden: the first level's sign (coded last) comes from the parity instead.
+        let hidden = SIGN_HIDING && hi_k.is_some_and(|h| h - lo_k > 3);
+        if hidden {
+            s.bypass(signs >> 1, cnt as u32 - 1);
+        } else {
+            s.bypass(signs, cnt as u32);
+        }
         let mut rice = 0u32;
         for (k, &a) in abs.iter().enumerate().take(cnt) {
             let base_level = if k < 8 {
