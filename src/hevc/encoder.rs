@@ -636,7 +636,7 @@ impl PictureEncoder {
             let mut e = Estimator::new(&est.ctx);
             syntax::intra_luma_part(&mut e, &self.scans, &cu);
             let cost = sse as f64 + self.lambda * e.bits();
-            if best.as_ref().is_none_or(|b| cost < b.0) {
+            if best.as_ref().map_or(true, |b| cost < b.0) {
                 let [l, _, _] = cu.levels;
                 best = Some((cost, mode, l, cbf, sse));
                 std::mem::swap(&mut recb, &mut best_rec);
