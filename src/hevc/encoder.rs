@@ -181,6 +181,9 @@ pub struct PictureEncoder {
     hpel: Arc<[Vec<u8>; 3]>,
     /// The wavefront's shared picture buffers, kept between pictures.
     wpp_spare: Option<(Planes, Maps)>,
+    /// Motion of the reference picture on its 16x16 grid (what temporal MV prediction reads,
+    /// 8.5.3.2.8); shared with the wavefront helpers.
+    col: Arc<Vec<Motion>>,
     maps: Maps,
     mx: Matrices,
     scans: Scans,
@@ -202,6 +205,7 @@ impl PictureEncoder {
             p_slice: false,
             hpel: Default::default(),
             wpp_spare: None,
+            col: Arc::default(),
             maps: Maps {
                 w4,
                 h4,
@@ -259,7 +263,44 @@ impl PictureEncoder {
         let PictureEncoder { rec, .. } = self;
         let Planes { y, u, v, .. } = rec;
         deblock(&dbk, y, u, v, cw, ch, 0, 0);
+        self.store_col_motion(threads > 1);
         subs
+    }
+
+    /// Keeps this picture's motion on the 16x16 grid for the next picture's temporal
+    /// candidates (the complete map: the wavefront's shared one when rows ran on threads).
+    fn store_col_motion(&mut self, wavefront: bool) {
+        let m = match (&self.wpp_spare, wavefront) {
+            (Some((_, shared)), true) => shared,
+            _ => &self.maps,
+        };
+        let (w16, h16) = (m.w4.div_ceil(4), m.h4.div_ceil(4));
+        let col = Arc::make_mut(&mut self.col);
+        col.clear();
+        for y in 0..h16 {
+            for x in 0..w16 {
+                col.push(m.motion[(y * 4) * m.w4 + x * 4]);
+            }
+        }
+    }
+
+    /// The temporal MV candidate of the prediction block (x, y, w, h) (8.5.3.2.8): the
+    /// reference picture's motion below-right of the block (same CTU row, inside the picture),
+    /// else at its centre, each on the 16x16 grid; none where that is intra. Both pictures
+    /// predict from the picture just before them, so no scaling applies.
+    fn col_mv(&self, x: usize, y: usize, w: usize, h: usize) -> Option<Mv> {
+        let w16 = self.maps.w4.div_ceil(4);
+        let at = |px: usize, py: usize| -> Option<Mv> {
+            let m = self.col.get((py >> 4) * w16 + (px >> 4))?;
+            m.inter.then_some(m.mv)
+        };
+        let (bx, by) = (x + w, y + h);
+        let br = if by >> CTB_LOG2 == y >> CTB_LOG2 && by < self.src.h && bx < self.src.w {
+            at(bx, by)
+        } else {
+            None
+        };
+        br.or_else(|| at(x + w / 2, y + h / 2))
     }
 
     /// Codes every CTU in raster order into one substream.
@@ -1014,8 +1055,9 @@ impl PictureEncoder {
         let nc = n / 2;
         let (xi, yi, ni) = (x as i32, y as i32, n as i32);
         let skip_ctx = self.skip_ctx(x, y);
-        let merge = merge_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b));
-        let amvp = amvp_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b));
+        let col = self.col_mv(x, y, n, n);
+        let merge = merge_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b), col);
+        let amvp = amvp_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b), col);
         let src_blk: Vec<u8> = (0..n)
             .flat_map(|r| {
                 self.src.y[(y + r) * self.src.w + x..(y + r) * self.src.w + x + n]

@@ -242,6 +242,7 @@ pub fn merge_candidates(
     w: i32,
     h: i32,
     nb: &dyn Fn(i32, i32) -> Option<Mv>,
+    col: Option<Mv>,
 ) -> [Mv; 5] {
     let a1 = nb(x - 1, y + h - 1);
     let b1 = nb(x + w - 1, y - 1);
@@ -262,8 +263,11 @@ pub fn merge_candidates(
             n += 1;
         }
     }
-    // No temporal candidate (sps_temporal_mvp_enabled_flag = 0); P slices then fill with zero
-    // vectors, reference index 0.
+    // The temporal candidate (`col`, already derived by the caller) after at most four spatial
+    // ones; P slices then fill with zero vectors, reference index 0.
+    if let Some(c) = col {
+        list[n] = c;
+    }
     list
 }
 
@@ -275,6 +279,7 @@ pub fn amvp_candidates(
     w: i32,
     h: i32,
     nb: &dyn Fn(i32, i32) -> Option<Mv>,
+    col: Option<Mv>,
 ) -> [Mv; 2] {
     let a0 = nb(x - 1, y + h);
     let a1 = nb(x - 1, y + h - 1);
@@ -295,6 +300,12 @@ pub fn amvp_candidates(
     if let Some(b) = b {
         if a != Some(b) {
             list.push(b);
+        }
+    }
+    // The temporal candidate only when A and B did not give two different vectors (8.5.3.2.6).
+    if list.len() < 2 {
+        if let Some(c) = col {
+            list.push(c);
         }
     }
     while list.len() < 2 {
@@ -386,18 +397,32 @@ mod tests {
         // All neighbours carry the same vector: merge keeps one, then zeros.
         let nb = |_x: i32, _y: i32| Some([4, -8]);
         assert_eq!(
-            merge_candidates(8, 8, 8, 8, &nb),
+            merge_candidates(8, 8, 8, 8, &nb, None),
             [[4, -8], [0, 0], [0, 0], [0, 0], [0, 0]]
         );
-        assert_eq!(amvp_candidates(8, 8, 8, 8, &nb), [[4, -8], [0, 0]]);
-        // Nothing available: zeros.
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &nb, None), [[4, -8], [0, 0]]);
+        // With a temporal candidate: after the spatial ones, unpruned; in AMVP only while
+        // fewer than two spatial vectors.
+        assert_eq!(
+            merge_candidates(8, 8, 8, 8, &nb, Some([4, -8])),
+            [[4, -8], [4, -8], [0, 0], [0, 0], [0, 0]]
+        );
+        assert_eq!(
+            amvp_candidates(8, 8, 8, 8, &nb, Some([7, 7])),
+            [[4, -8], [7, 7]]
+        );
         let none = |_x: i32, _y: i32| None;
-        assert_eq!(amvp_candidates(0, 0, 8, 8, &none), [[0, 0], [0, 0]]);
+        assert_eq!(
+            amvp_candidates(0, 0, 8, 8, &none, Some([7, 7])),
+            [[7, 7], [0, 0]]
+        );
+        // Nothing available: zeros.
+        assert_eq!(amvp_candidates(0, 0, 8, 8, &none, None), [[0, 0], [0, 0]]);
         // Only above: B fills A, then the duplicate goes.
         let above = |_x: i32, y: i32| if y < 8 { Some([1, 2]) } else { None };
-        assert_eq!(amvp_candidates(8, 8, 8, 8, &above), [[1, 2], [0, 0]]);
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &above, None), [[1, 2], [0, 0]]);
         // Left and above differ: both.
         let both = |x: i32, _y: i32| if x < 8 { Some([3, 3]) } else { Some([5, 5]) };
-        assert_eq!(amvp_candidates(8, 8, 8, 8, &both), [[3, 3], [5, 5]]);
+        assert_eq!(amvp_candidates(8, 8, 8, 8, &both, None), [[3, 3], [5, 5]]);
     }
 }

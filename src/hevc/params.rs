@@ -194,7 +194,7 @@ impl StreamParams {
             w.ue(0);
         }
         w.flag(false); // long_term_ref_pics_present_flag
-        w.flag(false); // sps_temporal_mvp_enabled_flag
+        w.flag(self.inter); // sps_temporal_mvp_enabled_flag
         w.flag(true); // strong_intra_smoothing_enabled_flag
         w.flag(true); // vui_parameters_present_flag
         {
@@ -282,9 +282,10 @@ impl StreamParams {
                 self.log2_max_poc_lsb,
             );
             w.flag(true); // short_term_ref_pic_set_sps_flag (the only set: no index coded)
-                          // sps_temporal_mvp_enabled_flag is 0: nothing more.
+            w.flag(true); // slice_temporal_mvp_enabled_flag (sps flag set in inter streams)
             w.flag(false); // num_ref_idx_active_override_flag
-                           // cabac_init_present_flag 0; temporal MVP off: no collocated syntax.
+                           // cabac_init_present_flag 0; collocated picture: the one reference
+                           // (collocated_from_l0 inferred, collocated_ref_idx not coded).
             w.ue(5 - 5); // five_minus_max_num_merge_cand: 5 candidates
         }
         w.se(qp - 26); // slice_qp_delta

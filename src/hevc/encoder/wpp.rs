@@ -93,6 +93,7 @@ impl PictureEncoder {
         h.src = Arc::clone(&self.src);
         h.refp = Arc::clone(&self.refp);
         h.hpel = Arc::clone(&self.hpel);
+        h.col = Arc::clone(&self.col);
         h.effort = self.effort;
         h.set_qp(self.qp);
         h.p_slice = self.p_slice;
@@ -288,6 +289,7 @@ pub(super) fn code_picture(
         h.src = Arc::default();
         h.refp = Arc::default();
         h.hpel = Arc::default();
+        h.col = Arc::default();
     }
     subs
 }
