@@ -226,11 +226,16 @@ impl PictureEncoder {
         }
     }
 
-    fn set_qp(&mut self, qp: i32) {
+    /// The picture's QP and slice type, and the lambdas that follow from them.
+    fn set_qp(&mut self, qp: i32, p_slice: bool) {
+        self.p_slice = p_slice;
         self.qp = qp;
         self.qpc = chroma_qp(qp, 0);
-        // HM's intra lambda: 0.57 * 2^((QP - 12) / 3), for SSE distortion.
-        self.lambda = 0.57 * 2f64.powf((qp - 12) as f64 / 3.0);
+        // HM's intra lambda: 0.57 * 2^((QP - 12) / 3), for SSE distortion. P slices: 0.85
+        // (measured on 30 frames at QPs 22-37: 0.75 / 0.85 / 1.0 gave BD-rate -1.8 / -1.9 /
+        // -2.0 % on bbb 720p and -0.9 / -1.4 / -1.3 % on bikes against 0.57).
+        let factor = if self.p_slice { 0.85 } else { 0.57 };
+        self.lambda = factor * 2f64.powf((qp - 12) as f64 / 3.0);
         self.sqrt_lambda = self.lambda.sqrt();
         self.chroma_weight = 2f64.powf((qp - self.qpc) as f64 / 3.0);
     }
@@ -247,8 +252,7 @@ impl PictureEncoder {
         helpers: &mut Vec<PictureEncoder>,
         threads: usize,
     ) -> Vec<Vec<u8>> {
-        self.set_qp(qp);
-        self.p_slice = p_slice;
+        self.set_qp(qp, p_slice);
         if p_slice {
             self.build_hpel(threads);
         }

@@ -465,7 +465,10 @@ crate::simd::dispatch!(
 fn quantize_body(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intra: bool) -> usize {
     let qbits = 14 + qp / 6 + (15 - 8 - log2 as i32);
     // |coef| <= 2^15 and scale < 2^15: the product and the rounding offset fit in u32.
-    let offset: u32 = (if intra { 171 } else { 85 }) << (qbits - 9);
+    // Dead zone: 1/3 of a step intra (HM); 1/8 inter (measured on 30 frames at QPs 22-37
+    // against HM's 1/6: BD-rate -0.9 % on bbb 720p, -0.4 % on bikes; 3/32 was better on bbb
+    // but worse on bikes).
+    let offset: u32 = (if intra { 171 } else { 64 }) << (qbits - 9);
     let scale = QUANT_SCALE[(qp % 6) as usize] as u32;
     let mut nz = 0;
     for (l, &c) in level.iter_mut().zip(coef) {

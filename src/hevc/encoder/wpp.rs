@@ -95,8 +95,7 @@ impl PictureEncoder {
         h.hpel = Arc::clone(&self.hpel);
         h.col = Arc::clone(&self.col);
         h.effort = self.effort;
-        h.set_qp(self.qp);
-        h.p_slice = self.p_slice;
+        h.set_qp(self.qp, self.p_slice);
         h.maps.avail.fill(false);
     }
 
