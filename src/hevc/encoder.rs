@@ -601,11 +601,16 @@ impl PictureEncoder {
         let mpm = intra::mpm(a, b);
         let refs = self.refs(0, x, y, n);
         let filtered = filter_refs(&refs, n, intra::PLANAR, true);
-        let mut pred = vec![0u8; n * n];
+        // Block buffers on the stack (n <= 32): no allocation per CU.
+        let mut pred_buf = [0u8; 1024];
+        let pred = &mut pred_buf[..n * n];
         let (sp, ss) = (&self.src.y, self.src.w);
-        let src_blk: Vec<u8> = (0..n)
-            .flat_map(|r| sp[(y + r) * ss + x..(y + r) * ss + x + n].iter().copied())
-            .collect();
+        let mut src_buf = [0u8; 1024];
+        for r in 0..n {
+            src_buf[r * n..(r + 1) * n]
+                .copy_from_slice(&sp[(y + r) * ss + x..(y + r) * ss + x + n]);
+        }
+        let src_blk = &src_buf[..n * n];
         let mode_bits = |m: u32| match mpm.iter().position(|&v| v == m) {
             Some(0) => 2.0,
             Some(_) => 3.0,
@@ -624,7 +629,7 @@ impl PictureEncoder {
         let mut scored: Vec<(f64, u32)> = Vec::with_capacity(40);
         let mut seen = [false; 35];
         for mode in [0u32, 1, 2, 6, 10, 14, 18, 22, 26, 30, 34] {
-            scored.push((satd_of(mode, &mut pred), mode));
+            scored.push((satd_of(mode, pred), mode));
             seen[mode as usize] = true;
         }
         for step in [2i32, 1] {
@@ -640,7 +645,7 @@ impl PictureEncoder {
                     let m = c as i32 + d;
                     if (2..=34).contains(&m) && !seen[m as usize] {
                         seen[m as usize] = true;
-                        scored.push((satd_of(m as u32, &mut pred), m as u32));
+                        scored.push((satd_of(m as u32, pred), m as u32));
                     }
                 }
             }
@@ -661,16 +666,18 @@ impl PictureEncoder {
         }
         // Full RD on the candidates (luma only: chroma follows the chosen mode).
         let mut best: Option<(f64, u32, Vec<i32>, bool, u64)> = None;
-        let mut recb = vec![0u8; n * n];
-        let mut best_rec = vec![0u8; n * n];
+        // Two reconstruction buffers: the candidate's and the best so far.
+        let mut recs = [[0u8; 1024]; 2];
+        let (mut cur, mut best_i) = (0usize, 1usize);
         for &mode in &cands {
             let r = if uses_filter(n, mode) {
                 &filtered
             } else {
                 &refs
             };
-            predict(r, n, mode, true, &mut pred, n);
-            let (levels, cbf, sse) = self.code_block(0, x, y, log2, &pred, &mut recb, Some(mode));
+            predict(r, n, mode, true, pred, n);
+            let recb = &mut recs[cur][..n * n];
+            let (levels, cbf, sse) = self.code_block(0, x, y, log2, pred, recb, Some(mode));
             let cu = IntraCu {
                 log2,
                 mode,
@@ -684,22 +691,25 @@ impl PictureEncoder {
             if best.as_ref().map_or(true, |b| cost < b.0) {
                 let [l, _, _] = cu.levels;
                 best = Some((cost, mode, l, cbf, sse));
-                std::mem::swap(&mut recb, &mut best_rec);
+                best_i = cur;
+                cur ^= 1;
             }
         }
         let (_, mode, luma_levels, cbf_y, sse_y) = best.expect("at least one candidate");
-        self.put_rec(0, x, y, n, &best_rec);
+        let best_rec = recs[best_i];
+        self.put_rec(0, x, y, n, &best_rec[..n * n]);
         // Chroma with the derived mode.
         let (nc, xc, yc) = (n / 2, x / 2, y / 2);
-        let mut cpred = vec![0u8; nc * nc];
-        let mut crec = vec![0u8; nc * nc];
+        let mut cpred_buf = [0u8; 256];
+        let mut crec_buf = [0u8; 256];
+        let (cpred, crec) = (&mut cpred_buf[..nc * nc], &mut crec_buf[..nc * nc]);
         let mut chroma_levels = [Vec::new(), Vec::new()];
         let mut cbf_c = [false; 2];
         let mut sse_c = 0u64;
         for c in 1..3 {
             let r = self.refs(c, xc, yc, nc);
-            predict(&r, nc, mode, false, &mut cpred, nc);
-            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, &cpred, &mut crec, Some(mode));
+            predict(&r, nc, mode, false, cpred, nc);
+            let (l, cbf, sse) = self.code_block(c, xc, yc, log2 - 1, cpred, crec, Some(mode));
             self.put_rec(c, xc, yc, nc, &crec);
             chroma_levels[c - 1] = l;
             cbf_c[c - 1] = cbf;

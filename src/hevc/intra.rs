@@ -211,7 +211,13 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
                 let start = ((pos >> 5) + 1 + off) as usize;
                 let fact = (pos & 31) as i16;
                 let a = &refb[start..start + n];
-                let out = &mut line[..n];
+                // Vertical modes write the row in place; horizontal ones go through `line`
+                // and are written as a column.
+                let out = if vertical {
+                    &mut dst[j * ds..j * ds + n]
+                } else {
+                    &mut line[..n]
+                };
                 if fact != 0 {
                     let b = &refb[start + 1..start + 1 + n];
                     for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
@@ -222,10 +228,8 @@ fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: u
                         *o = a as u8;
                     }
                 }
-                if vertical {
-                    dst[j * ds..j * ds + n].copy_from_slice(out);
-                } else {
-                    for (i, &v) in out.iter().enumerate() {
+                if !vertical {
+                    for (i, &v) in line[..n].iter().enumerate() {
                         dst[i * ds + j] = v;
                     }
                 }
