@@ -146,6 +146,44 @@ struct Snapshot {
     skip: Vec<bool>,
 }
 
+/// One CU's three blocks (luma n x n, chroma n/2 x n/2, n <= 32) on the stack: predictions
+/// and reconstructions of inter candidates without heap allocation.
+#[derive(Clone, Copy)]
+struct Blk3 {
+    y: [u8; 1024],
+    u: [u8; 256],
+    v: [u8; 256],
+}
+
+impl Default for Blk3 {
+    fn default() -> Self {
+        Blk3 {
+            y: [0; 1024],
+            u: [0; 256],
+            v: [0; 256],
+        }
+    }
+}
+
+impl Blk3 {
+    /// Component `c` of a CU of luma size n.
+    fn plane(&self, c: usize, n: usize) -> &[u8] {
+        match c {
+            0 => &self.y[..n * n],
+            1 => &self.u[..n * n / 4],
+            _ => &self.v[..n * n / 4],
+        }
+    }
+
+    fn plane_mut(&mut self, c: usize, n: usize) -> &mut [u8] {
+        match c {
+            0 => &mut self.y[..n * n],
+            1 => &mut self.u[..n * n / 4],
+            _ => &mut self.v[..n * n / 4],
+        }
+    }
+}
+
 /// Search effort knobs (defaults chosen from the intra benchmark; see BENCHMARKS.md).
 #[derive(Clone, Copy, Debug)]
 pub struct Effort {
@@ -1072,13 +1110,12 @@ impl PictureEncoder {
         let col = self.col_mv(x, y, n, n);
         let merge = merge_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b), col);
         let amvp = amvp_candidates(xi, yi, ni, ni, &|a, b| self.nb_motion(a, b), col);
-        let src_blk: Vec<u8> = (0..n)
-            .flat_map(|r| {
-                self.src.y[(y + r) * self.src.w + x..(y + r) * self.src.w + x + n]
-                    .iter()
-                    .copied()
-            })
-            .collect();
+        let mut src_buf = [0u8; 1024];
+        for r in 0..n {
+            let o = (y + r) * self.src.w + x;
+            src_buf[r * n..(r + 1) * n].copy_from_slice(&self.src.y[o..o + n]);
+        }
+        let src_blk = &src_buf[..n * n];
 
         let mut best: (f64, Node, Estimator, f64) = (
             f64::INFINITY,
@@ -1086,46 +1123,46 @@ impl PictureEncoder {
             est.clone(),
             f64::INFINITY,
         );
-        let mut best_rec: Option<[Vec<u8>; 3]> = None;
+        let mut best_rec: Option<Blk3> = None;
 
         // Prediction of all three components for a vector.
-        let predict_all = |me: &Self, mv: Mv| -> [Vec<u8>; 3] {
-            let mut p = [vec![0u8; n * n], vec![0u8; nc * nc], vec![0u8; nc * nc]];
-            mc(&me.refp, 0, x, y, n, n, mv, &mut p[0]);
-            mc(&me.refp, 1, x / 2, y / 2, nc, nc, mv, &mut p[1]);
-            mc(&me.refp, 2, x / 2, y / 2, nc, nc, mv, &mut p[2]);
+        let predict_all = |me: &Self, mv: Mv| -> Blk3 {
+            let mut p = Blk3::default();
+            mc(&me.refp, 0, x, y, n, n, mv, p.plane_mut(0, n));
+            mc(&me.refp, 1, x / 2, y / 2, nc, nc, mv, p.plane_mut(1, n));
+            mc(&me.refp, 2, x / 2, y / 2, nc, nc, mv, p.plane_mut(2, n));
             p
         };
         // Residual coding of a prediction: levels, cbfs, reconstruction, weighted distortion.
-        let code =
-            |me: &Self, pred: &[Vec<u8>; 3]| -> ([Vec<i32>; 3], [bool; 3], [Vec<u8>; 3], f64) {
-                let mut levels: [Vec<i32>; 3] = Default::default();
-                let mut cbf = [false; 3];
-                let mut rec: [Vec<u8>; 3] = [vec![0; n * n], vec![0; nc * nc], vec![0; nc * nc]];
-                let mut d = 0.0;
-                for c in 0..3 {
-                    let (bx, by, l2) = if c == 0 {
-                        (x, y, log2)
-                    } else {
-                        (x / 2, y / 2, log2 - 1)
-                    };
-                    let (l, f, sse) = me.code_block(c, bx, by, l2, &pred[c], &mut rec[c], None);
-                    levels[c] = l;
-                    cbf[c] = f;
-                    d += if c == 0 {
-                        sse as f64
-                    } else {
-                        me.chroma_weight * sse as f64
-                    };
-                }
-                (levels, cbf, rec, d)
-            };
+        let code = |me: &Self, pred: &Blk3| -> ([Vec<i32>; 3], [bool; 3], Blk3, f64) {
+            let mut levels: [Vec<i32>; 3] = Default::default();
+            let mut cbf = [false; 3];
+            let mut rec = Blk3::default();
+            let mut d = 0.0;
+            for c in 0..3 {
+                let (bx, by, l2) = if c == 0 {
+                    (x, y, log2)
+                } else {
+                    (x / 2, y / 2, log2 - 1)
+                };
+                let (l, f, sse) =
+                    me.code_block(c, bx, by, l2, pred.plane(c, n), rec.plane_mut(c, n), None);
+                levels[c] = l;
+                cbf[c] = f;
+                d += if c == 0 {
+                    sse as f64
+                } else {
+                    me.chroma_weight * sse as f64
+                };
+            }
+            (levels, cbf, rec, d)
+        };
         let consider = |best: &mut (f64, Node, Estimator, f64),
-                        best_rec: &mut Option<[Vec<u8>; 3]>,
+                        best_rec: &mut Option<Blk3>,
                         me: &Self,
                         cu: InterCu,
                         d: f64,
-                        rec: [Vec<u8>; 3]| {
+                        rec: Blk3| {
             let mut e = est.clone();
             syntax::inter_cu(&mut e, &me.scans, &cu, skip_ctx);
             let j = d + me.lambda * e.bits();
@@ -1137,14 +1174,15 @@ impl PictureEncoder {
 
         // Merge: the best candidate by SATD, then as skip and with residual.
         let mut bm = (f64::INFINITY, 0usize);
-        let mut pred = vec![0u8; n * n];
+        let mut pred_buf = [0u8; 1024];
+        let pred = &mut pred_buf[..n * n];
         for (i, mv) in merge.iter().enumerate() {
             if merge[..i].contains(mv) {
                 continue;
             }
             // Ranked on the half-sample planes (exact except at quarter positions).
-            self.subpel_pred(x, y, n, *mv, &mut pred);
-            let c = satd(&src_blk, &pred, n) as f64 + self.sqrt_lambda * (i + 1).min(4) as f64;
+            self.subpel_pred(x, y, n, *mv, pred);
+            let c = satd(src_blk, pred, n) as f64 + self.sqrt_lambda * (i + 1).min(4) as f64;
             if c < bm.0 {
                 bm = (c, i);
             }
@@ -1152,11 +1190,11 @@ impl PictureEncoder {
         let mmv = merge[bm.1];
         let mpred = predict_all(self, mmv);
         // Smallest luma SATD of the inter predictions tried (gates the intra check below).
-        let mut inter_satd = satd(&src_blk, &mpred[0], n);
-        let d_skip = self.sse(0, x, y, n, &mpred[0]) as f64
+        let mut inter_satd = satd(src_blk, mpred.plane(0, n), n);
+        let d_skip = self.sse(0, x, y, n, mpred.plane(0, n)) as f64
             + self.chroma_weight
-                * (self.sse(1, x / 2, y / 2, nc, &mpred[1])
-                    + self.sse(2, x / 2, y / 2, nc, &mpred[2])) as f64;
+                * (self.sse(1, x / 2, y / 2, nc, mpred.plane(1, n))
+                    + self.sse(2, x / 2, y / 2, nc, mpred.plane(2, n))) as f64;
         let skip_cu = InterCu {
             log2,
             skip: true,
@@ -1167,14 +1205,7 @@ impl PictureEncoder {
             levels: Default::default(),
             cbf: [false; 3],
         };
-        consider(
-            &mut best,
-            &mut best_rec,
-            self,
-            skip_cu,
-            d_skip,
-            mpred.clone(),
-        );
+        consider(&mut best, &mut best_rec, self, skip_cu, d_skip, mpred);
         let (levels, cbf, rec, d) = code(self, &mpred);
         let early_skip = !cbf.iter().any(|&c| c);
         if !early_skip {
@@ -1203,7 +1234,7 @@ impl PictureEncoder {
             let mvp_idx = if bits(amvp[1]) < bits(amvp[0]) { 1 } else { 0 };
             let mvp = amvp[mvp_idx];
             let apred = predict_all(self, mv);
-            inter_satd = inter_satd.min(satd(&src_blk, &apred[0], n));
+            inter_satd = inter_satd.min(satd(src_blk, apred.plane(0, n), n));
             let (levels, cbf, rec, d) = code(self, &apred);
             let mvd = [mv[0] - mvp[0], mv[1] - mvp[1]];
             // Every cbf pattern is codable here: all zero is rqt_root_cbf 0, and luma alone
@@ -1225,8 +1256,8 @@ impl PictureEncoder {
         // of the block, a cheap stand-in for intra's own cost (x265's fast-intra idea).
         let try_intra = !early_skip && {
             let sum: u32 = src_blk.iter().map(|&v| v as u32).sum();
-            let flat = vec![((sum + (n * n / 2) as u32) / (n * n) as u32) as u8; n * n];
-            inter_satd * 4 > satd(&src_blk, &flat, n) * 3
+            let flat = [((sum + (n * n / 2) as u32) / (n * n) as u32) as u8; 1024];
+            inter_satd * 4 > satd(src_blk, &flat[..n * n], n) * 3
         };
         if try_intra {
             let (d_intra, icu, e_intra) = self.intra_cu(x, y, log2, depth, est.clone());
@@ -1238,9 +1269,9 @@ impl PictureEncoder {
         }
         let (d, node, e, _) = best;
         if let (Node::Inter(cu), Some(rec)) = (&node, best_rec) {
-            self.put_rec(0, x, y, n, &rec[0]);
-            self.put_rec(1, x / 2, y / 2, nc, &rec[1]);
-            self.put_rec(2, x / 2, y / 2, nc, &rec[2]);
+            self.put_rec(0, x, y, n, rec.plane(0, n));
+            self.put_rec(1, x / 2, y / 2, nc, rec.plane(1, n));
+            self.put_rec(2, x / 2, y / 2, nc, rec.plane(2, n));
             let (mv, skip) = (cu.mv, cu.skip);
             self.maps.fill(x, y, n, |m, i| {
                 m.avail[i] = true;
