@@ -59,6 +59,7 @@ impl HevcEncoder {
         let mut pic =
             PictureEncoder::new(params.coded_width as usize, params.coded_height as usize);
         pic.effort.search_range = cfg.search_range.clamp(4, 256) as i32;
+        pic.effort.intra_is_reference = inter;
         Ok(HevcEncoder {
             params,
             pic,
