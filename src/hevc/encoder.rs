@@ -368,16 +368,24 @@ impl PictureEncoder {
         let ny = ch.div_ceil(ctb);
         for cy in 0..ny {
             for cx in 0..nx {
-                let est = Estimator::new(&writer.ctx);
-                let (_, node, _) = self.search(cx * ctb, cy * ctb, CTB_LOG2, 0, est);
-                self.write_node(&mut writer, dbk, &node, cx * ctb, cy * ctb, CTB_LOG2, 0);
-                let last = cy + 1 == ny && cx + 1 == nx;
-                writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
+                self.code_ctu(&mut writer, dbk, cx, cy);
             }
         }
         drop(writer);
         w.align_zero(); // rbsp_slice_segment_trailing_bits after the stop bit of the flush
         w.buf
+    }
+
+    /// Decides and writes CTU (cx, cy), then its end_of_slice_segment_flag.
+    fn code_ctu(&mut self, writer: &mut Writer<'_>, dbk: &mut DeblockMap, cx: usize, cy: usize) {
+        let ctb = 1usize << CTB_LOG2;
+        let (nx, ny) = (self.src.w.div_ceil(ctb), self.src.h.div_ceil(ctb));
+        let (x, y) = (cx * ctb, cy * ctb);
+        let est = Estimator::new(&writer.ctx);
+        let (_, node, _) = self.search(x, y, CTB_LOG2, 0, est);
+        self.write_node(writer, dbk, &node, x, y, CTB_LOG2, 0);
+        let last = cy + 1 == ny && cx + 1 == nx;
+        writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
     }
 
     fn split_ctx(&self, x: usize, y: usize, depth: u32) -> usize {

@@ -138,10 +138,16 @@ fn mc_inside_body(
 fn hrow<const T: usize>(row: &[u8], tx: &[i32; T], out: &mut [i16], w: usize) {
     out[..w].fill(0);
     for (i, &t) in tx.iter().enumerate() {
-        let t = t as i16;
-        for (o, &s) in out[..w].iter_mut().zip(&row[i..i + w]) {
-            *o = o.wrapping_add(t.wrapping_mul(s as i16));
-        }
+        mac16(&mut out[..w], &row[i..i + w], t);
+    }
+}
+
+/// acc += t * src, lane-wise in wrapping 16-bit arithmetic (exact once all taps are in).
+#[inline(always)]
+fn mac16(acc: &mut [i16], src: &[u8], t: i32) {
+    let t = t as i16;
+    for (a, &s) in acc.iter_mut().zip(src) {
+        *a = a.wrapping_add(t.wrapping_mul(s as i16));
     }
 }
 
@@ -190,10 +196,7 @@ fn mc_taps<const T: usize>(
             acc16.fill(0);
             for (i, &t) in ty.iter().enumerate() {
                 let o = (sy + r + i) * stride + sx + half;
-                let t = t as i16;
-                for (a, &s) in acc16.iter_mut().zip(&plane[o..o + w]) {
-                    *a = a.wrapping_add(t.wrapping_mul(s as i16));
-                }
+                mac16(acc16, &plane[o..o + w], t);
             }
             for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc16.iter()) {
                 *d = fin(a as i32);

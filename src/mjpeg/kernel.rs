@@ -164,23 +164,21 @@ pub mod avx2 {
         ]
     }
 
-    /// Adds two 32-bit (low, high) pairs, rounds off `N` bits and packs back to 16 lanes.
+    /// Adds two 32-bit (low, high) pairs, rounds off `n` bits and packs back to 16 lanes.
     #[inline(always)]
-    unsafe fn descale<const N: i32>(
-        alo: __m256i,
-        ahi: __m256i,
-        blo: __m256i,
-        bhi: __m256i,
-    ) -> __m256i {
-        let r = _mm256_set1_epi32(1 << (N - 1));
-        let lo = _mm256_srai_epi32::<N>(_mm256_add_epi32(_mm256_add_epi32(alo, blo), r));
-        let hi = _mm256_srai_epi32::<N>(_mm256_add_epi32(_mm256_add_epi32(ahi, bhi), r));
+    unsafe fn descale(n: i32, alo: __m256i, ahi: __m256i, blo: __m256i, bhi: __m256i) -> __m256i {
+        let r = _mm256_set1_epi32(1 << (n - 1));
+        let count = _mm_cvtsi32_si128(n);
+        let lo = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(alo, blo), r), count);
+        let hi = _mm256_sra_epi32(_mm256_add_epi32(_mm256_add_epi32(ahi, bhi), r), count);
         _mm256_packs_epi32(lo, hi)
     }
 
     /// One 1-D pass across the 8 registers, lane-wise (as `dct::pass`).
     #[inline(always)]
     unsafe fn pass<const FIRST: bool>(v: &mut [__m256i; 8]) {
+        // Pass 1 keeps two extra bits (CONST_BITS - 2), pass 2 removes them (CONST_BITS + 2).
+        let sh = if FIRST { 11 } else { 15 };
         let t0 = _mm256_add_epi16(v[0], v[7]);
         let t7 = _mm256_sub_epi16(v[0], v[7]);
         let t1 = _mm256_add_epi16(v[1], v[6]);
@@ -197,27 +195,19 @@ pub mod avx2 {
         if FIRST {
             v[0] = _mm256_slli_epi16::<2>(_mm256_add_epi16(t10, t11));
             v[4] = _mm256_slli_epi16::<2>(_mm256_sub_epi16(t10, t11));
-            let [a, b, c, d] = rot(
-                t13,
-                t12,
-                pair(F0_541 + F0_765, F0_541),
-                pair(F0_541, F0_541 - F1_847),
-            );
-            v[2] = descale::<11>(a, b, zero, zero);
-            v[6] = descale::<11>(c, d, zero, zero);
         } else {
             let two = _mm256_set1_epi16(2);
             v[0] = _mm256_srai_epi16::<2>(_mm256_add_epi16(_mm256_add_epi16(t10, t11), two));
             v[4] = _mm256_srai_epi16::<2>(_mm256_add_epi16(_mm256_sub_epi16(t10, t11), two));
-            let [a, b, c, d] = rot(
-                t13,
-                t12,
-                pair(F0_541 + F0_765, F0_541),
-                pair(F0_541, F0_541 - F1_847),
-            );
-            v[2] = descale::<15>(a, b, zero, zero);
-            v[6] = descale::<15>(c, d, zero, zero);
         }
+        let [a, b, c, d] = rot(
+            t13,
+            t12,
+            pair(F0_541 + F0_765, F0_541),
+            pair(F0_541, F0_541 - F1_847),
+        );
+        v[2] = descale(sh, a, b, zero, zero);
+        v[6] = descale(sh, c, d, zero, zero);
         let z3 = _mm256_add_epi16(t4, t6);
         let z4 = _mm256_add_epi16(t5, t7);
         let [z3l, z3h, z4l, z4h] = rot(
@@ -238,17 +228,10 @@ pub mod avx2 {
             pair(F2_053 - F2_562, -F2_562),
             pair(-F2_562, F3_072 - F2_562),
         );
-        if FIRST {
-            v[7] = descale::<11>(a7l, a7h, z3l, z3h);
-            v[1] = descale::<11>(a1l, a1h, z4l, z4h);
-            v[5] = descale::<11>(a5l, a5h, z4l, z4h);
-            v[3] = descale::<11>(a3l, a3h, z3l, z3h);
-        } else {
-            v[7] = descale::<15>(a7l, a7h, z3l, z3h);
-            v[1] = descale::<15>(a1l, a1h, z4l, z4h);
-            v[5] = descale::<15>(a5l, a5h, z4l, z4h);
-            v[3] = descale::<15>(a3l, a3h, z3l, z3h);
-        }
+        v[7] = descale(sh, a7l, a7h, z3l, z3h);
+        v[1] = descale(sh, a1l, a1h, z4l, z4h);
+        v[5] = descale(sh, a5l, a5h, z4l, z4h);
+        v[3] = descale(sh, a3l, a3h, z3l, z3h);
     }
 
     /// Transposes the 8x8 16-bit matrix held in each 128-bit half of the 8 registers.

@@ -30,7 +30,6 @@ const BLOCKS_PER_MCU: usize = 6;
 const MAX_BLOCK_BYTES: usize = 2 * 209;
 
 /// Huffman tables of one frame: [DC luma, AC luma, DC chroma, AC chroma].
-#[derive(Clone)]
 struct FrameTables {
     specs: [HuffSpec; 4],
     codes: [HuffTable; 4],
@@ -175,6 +174,7 @@ impl MjpegEncoder {
             .collect();
         let (recip, geom) = (&recip, &geom);
 
+        let optimal;
         let tables = if optimize {
             // Two passes: transform and count symbols, build the tables, then code.
             let counts = run_shared(
@@ -194,17 +194,16 @@ impl MjpegEncoder {
                     }
                 }
             }
-            let tables = FrameTables::optimal(&freq);
+            optimal = FrameTables::optimal(&freq);
+            let tables = &optimal;
             run_shared(
                 &mut work,
                 threads,
                 || (),
                 |seg, _| {
-                    seg.out.clear();
-                    let mut w = BitWriter::new(seg.out);
-                    let mut pred = [0i32; 3];
-                    entropy_code(seg.coefs, seg.masks, &tables, &mut w, &mut pred);
-                    w.finish();
+                    write_segment(seg.out, |w, pred| {
+                        entropy_code(seg.coefs, seg.masks, tables, w, pred)
+                    })
                 },
             );
             tables
@@ -217,24 +216,23 @@ impl MjpegEncoder {
                 threads,
                 || (),
                 |seg, _| {
-                    seg.out.clear();
-                    let mut w = BitWriter::new(seg.out);
-                    let mut pred = [0i32; 3];
                     let rows = seg.coefs.chunks_mut(row_blocks);
-                    let mrows = seg.masks.chunks_mut(row_blocks);
-                    for (r, (coefs, masks)) in rows.zip(mrows).enumerate() {
-                        transform_rows(pic, geom, recip, seg.row0 + r, coefs, masks);
-                        entropy_code(coefs, masks, tables, &mut w, &mut pred);
-                    }
-                    w.finish();
+                    let rows = rows.zip(seg.masks.chunks_mut(row_blocks));
+                    let row0 = seg.row0;
+                    write_segment(seg.out, |w, pred| {
+                        for (r, (coefs, masks)) in rows.enumerate() {
+                            transform_rows(pic, geom, recip, row0 + r, coefs, masks);
+                            entropy_code(coefs, masks, tables, w, pred);
+                        }
+                    })
                 },
             );
-            self.std_tables.clone()
+            tables
         };
 
         let mut out =
             Vec::with_capacity(self.segments.iter().map(|s| s.len()).sum::<usize>() + 700);
-        self.write_headers(&mut out, &qt, &tables);
+        self.write_headers(&mut out, &qt, tables);
         for (i, seg) in self.segments.iter().enumerate() {
             if i > 0 {
                 out.extend_from_slice(&[0xFF, 0xD0 + ((i - 1) % 8) as u8]);
@@ -348,6 +346,15 @@ struct Segment<'a> {
     coefs: &'a mut [Coefs],
     masks: &'a mut [u64],
     out: &'a mut Vec<u8>,
+}
+
+/// Entropy-codes one restart segment into `out`: `f` gets the bit writer and the DC
+/// predictors, which start at 0 as after a restart marker; the writer is padded at the end.
+fn write_segment(out: &mut Vec<u8>, f: impl FnOnce(&mut BitWriter<'_>, &mut [i32; 3])) {
+    out.clear();
+    let mut w = BitWriter::new(out);
+    f(&mut w, &mut [0; 3]);
+    w.finish();
 }
 
 /// Runs `f` over `items` on `threads` threads (the calling thread is one of them; one thread

@@ -142,12 +142,7 @@ impl PictureEncoder {
                     }
                     pulled = need;
                 }
-                let est = Estimator::new(&writer.ctx);
-                let (x, y) = (cx * ctb, r * ctb);
-                let (_, node, _) = self.search(x, y, CTB_LOG2, 0, est);
-                self.write_node(&mut writer, dbk, &node, x, y, CTB_LOG2, 0);
-                let last = r + 1 == ny && cx + 1 == nx;
-                writer.cabac.terminate(last as u32); // end_of_slice_segment_flag
+                self.code_ctu(&mut writer, dbk, cx, r);
                 {
                     let mut g = shared.lock();
                     let g = &mut *g;
