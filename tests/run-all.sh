@@ -12,6 +12,7 @@ echo "== set-up"
 tests/setup.sh
 
 echo "== cargo test (unit, codec vs real decoders, channels, C programs, header/ABI)"
+mkdir -p target  # tee needs it: on a fresh clone a missing target/ made the failure check read nothing
 cargo test --release --locked 2>&1 | tee target/cargo-test.log | grep -E "^(test result|running|error|failures:|---- )" || true
 # tee hides cargo's status: read it back from the log.
 if grep -qE "^test result: FAILED|^error(\[|:)" target/cargo-test.log; then

@@ -10,6 +10,7 @@ pub mod inter;
 pub mod intra;
 pub mod md5;
 pub mod params;
+pub mod satd;
 pub mod syntax;
 pub mod tables;
 pub mod transform;
@@ -103,11 +104,11 @@ impl HevcEncoder {
                     }
                 }
                 let mean = [((sum + 32) / 64) as u8; 64];
-                let mut c = encoder::satd(&blk, &mean, 8);
+                let mut c = satd::satd(&blk, &mean, 8);
                 intra_total += c as u64;
                 if inter {
-                    c = c.min(encoder::satd(&blk, &prev, 8));
-                    change += encoder::satd(&blk, &last, 8) as u64;
+                    c = c.min(satd::satd(&blk, &prev, 8));
+                    change += satd::satd(&blk, &last, 8) as u64;
                 }
                 total += c as u64;
             }
