@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -125,15 +126,30 @@ type Encoder struct {
 	height int
 }
 
-// Open starts a channel.
+// Open starts a channel. A field outside C's int32 range is an ErrCodeInvalidArg error naming
+// the field (it would otherwise be truncated on its way to C).
 func Open(cfg Config) (*Encoder, error) {
 	var c C.EncConfig
 	C.enc_config_default(&c, C.size_t(unsafe.Sizeof(c)))
-	c.codec, c.width, c.height = C.int32_t(cfg.Codec), C.int32_t(cfg.Width), C.int32_t(cfg.Height)
-	c.bitrate_kbps, c.fps_num, c.fps_den = C.int32_t(cfg.BitrateKbps), C.int32_t(cfg.FpsNum), C.int32_t(cfg.FpsDen)
-	c.intra_period, c.rc_mode = C.int32_t(cfg.IntraPeriod), C.int32_t(cfg.RC)
-	c.quality, c.qp, c.channel = C.int32_t(cfg.Quality), C.int32_t(cfg.QP), C.int32_t(cfg.Channel)
-	c.queue_depth, c.threads = C.int32_t(cfg.QueueDepth), C.int32_t(cfg.Threads)
+	fields := []struct {
+		name string
+		v    int
+		dst  *C.int32_t
+	}{
+		{"Codec", int(cfg.Codec), &c.codec}, {"Width", cfg.Width, &c.width}, {"Height", cfg.Height, &c.height},
+		{"BitrateKbps", cfg.BitrateKbps, &c.bitrate_kbps}, {"FpsNum", cfg.FpsNum, &c.fps_num},
+		{"FpsDen", cfg.FpsDen, &c.fps_den}, {"IntraPeriod", cfg.IntraPeriod, &c.intra_period},
+		{"RC", int(cfg.RC), &c.rc_mode}, {"Quality", cfg.Quality, &c.quality}, {"QP", cfg.QP, &c.qp},
+		{"Channel", cfg.Channel, &c.channel}, {"QueueDepth", cfg.QueueDepth, &c.queue_depth},
+		{"Threads", cfg.Threads, &c.threads},
+	}
+	for _, f := range fields {
+		v, err := int32Arg("Config."+f.name, f.v)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = v
+	}
 	var flags C.uint32_t
 	if cfg.PSNR {
 		flags |= C.ENC_FLAG_PSNR
@@ -164,11 +180,28 @@ func (e *Encoder) handle() (*C.EncEncoder, error) {
 	return e.h, nil
 }
 
-func ms(d time.Duration) C.int32_t {
-	if d < 0 {
-		return -1
+// int32Arg converts an int for C, or says which argument does not fit and what would.
+func int32Arg(name string, v int) (C.int32_t, error) {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, &Error{Code: ErrCodeInvalidArg, Message: fmt.Sprintf(
+			"%s is %d, expected a value that fits a 32-bit signed integer (%d..%d)", name, v, math.MinInt32, math.MaxInt32)}
 	}
-	return C.int32_t(d / time.Millisecond)
+	return C.int32_t(v), nil
+}
+
+// ms converts a timeout for C: any negative duration waits forever (Forever), zero polls, a
+// positive one is rounded up to whole milliseconds (so it never becomes a poll) and must fit
+// C's int32 milliseconds (about 24.8 days).
+func ms(d time.Duration) (C.int32_t, error) {
+	if d < 0 {
+		return -1, nil
+	}
+	n := (d + time.Millisecond - 1) / time.Millisecond
+	if n > math.MaxInt32 {
+		return 0, &Error{Code: ErrCodeInvalidArg, Message: fmt.Sprintf(
+			"timeout is %v, expected at most %d ms (about 24.8 days), or Forever", d, math.MaxInt32)}
+	}
+	return C.int32_t(n), nil
 }
 
 // SendFrame queues one tightly packed NV12 frame (copied). ErrAgain when the queue stayed full.
@@ -180,7 +213,11 @@ func (e *Encoder) SendFrame(nv12 []byte, pts int64, timeout time.Duration) error
 	if len(nv12) == 0 {
 		return &Error{Code: ErrCodeInvalidArg, Message: "frame is empty: use Flush to end the stream"}
 	}
-	st := C.enc_send_frame(h, (*C.uint8_t)(unsafe.Pointer(&nv12[0])), C.size_t(len(nv12)), C.int64_t(pts), ms(timeout))
+	t, err := ms(timeout)
+	if err != nil {
+		return err
+	}
+	st := C.enc_send_frame(h, (*C.uint8_t)(unsafe.Pointer(&nv12[0])), C.size_t(len(nv12)), C.int64_t(pts), t)
 	runtime.KeepAlive(nv12)
 	runtime.KeepAlive(e)
 	return check(st, h)
@@ -195,6 +232,14 @@ func (e *Encoder) SendFrameStrided(y []byte, yStride int, uv []byte, uvStride in
 	if len(y) == 0 || len(uv) == 0 {
 		return &Error{Code: ErrCodeInvalidArg, Message: "y or uv plane is empty"}
 	}
+	ys, err := int32Arg("yStride", yStride)
+	if err != nil {
+		return err
+	}
+	uvs, err := int32Arg("uvStride", uvStride)
+	if err != nil {
+		return err
+	}
 	// The C side reads stride*(rows-1)+width bytes of each plane: the slices must hold them.
 	if yStride < e.width || uvStride < e.width {
 		return &Error{Code: ErrCodeInvalidArg, Message: fmt.Sprintf("strides %d/%d are less than the width %d", yStride, uvStride, e.width)}
@@ -205,14 +250,18 @@ func (e *Encoder) SendFrameStrided(y []byte, yStride int, uv []byte, uvStride in
 	if need := uvStride*(e.height/2-1) + e.width; len(uv) < need {
 		return &Error{Code: ErrCodeInvalidArg, Message: fmt.Sprintf("uv plane is %d bytes, expected at least %d", len(uv), need)}
 	}
+	t, err := ms(timeout)
+	if err != nil {
+		return err
+	}
 	// EncFrame holds Go pointers: pin them for the call (cgo pointer rules).
 	var pin runtime.Pinner
 	pin.Pin(&y[0])
 	pin.Pin(&uv[0])
 	defer pin.Unpin()
-	f := C.EncFrame{y: (*C.uint8_t)(unsafe.Pointer(&y[0])), y_stride: C.int32_t(yStride),
-		uv: (*C.uint8_t)(unsafe.Pointer(&uv[0])), uv_stride: C.int32_t(uvStride)}
-	st := C.enc_send_frame_strided(h, &f, C.int64_t(pts), ms(timeout))
+	f := C.EncFrame{y: (*C.uint8_t)(unsafe.Pointer(&y[0])), y_stride: ys,
+		uv: (*C.uint8_t)(unsafe.Pointer(&uv[0])), uv_stride: uvs}
+	st := C.enc_send_frame_strided(h, &f, C.int64_t(pts), t)
 	runtime.KeepAlive(e)
 	return check(st, h)
 }
@@ -246,8 +295,12 @@ func (e *Encoder) GetFrame(timeout time.Duration) (*Packet, error) {
 	if err != nil {
 		return nil, err
 	}
+	t, err := ms(timeout)
+	if err != nil {
+		return nil, err
+	}
 	var p *C.EncPacket
-	st := C.enc_get_packet(h, &p, ms(timeout))
+	st := C.enc_get_packet(h, &p, t)
 	runtime.KeepAlive(e)
 	if err := check(st, h); err != nil {
 		if err == io.EOF {
@@ -305,7 +358,11 @@ func (e *Encoder) SetBitrate(kbps int) error {
 	if err != nil {
 		return err
 	}
-	return check(C.enc_set_bitrate(h, C.int32_t(kbps)), h)
+	k, err := int32Arg("kbps", kbps)
+	if err != nil {
+		return err
+	}
+	return check(C.enc_set_bitrate(h, k), h)
 }
 
 // Stats of the channel so far.

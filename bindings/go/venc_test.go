@@ -173,3 +173,51 @@ func TestH265(t *testing.T) {
 		t.Fatalf("decoded %d", got)
 	}
 }
+
+// Values outside C's int32 must be errors naming the argument, never truncated on the way to C
+// (1<<32+1000 kbps used to become 1000 kbps; a 2^32+1 ms timeout used to become 1 ms).
+func TestOutOfRangeValuesAreErrors(t *testing.T) {
+	wantInvalid := func(err error, name string) {
+		t.Helper()
+		var e *Error
+		if !errors.As(err, &e) || e.Code != ErrCodeInvalidArg || !strings.Contains(e.Message, name) {
+			t.Fatalf("want an invalid-argument error naming %s, got %v", name, err)
+		}
+	}
+	cfg := DefaultConfig(MJPEG, 64, 64)
+	cfg.BitrateKbps = 1<<32 + 1000
+	_, err := Open(cfg)
+	wantInvalid(err, "Config.BitrateKbps is 4294968296")
+	cfg = DefaultConfig(MJPEG, 64, 64)
+	cfg.Width = 1<<32 + 64
+	_, err = Open(cfg)
+	wantInvalid(err, "Config.Width")
+
+	enc, err := Open(DefaultConfig(MJPEG, 64, 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	wantInvalid(enc.SetBitrate(1<<32+1000), "kbps is 4294968296")
+	if st, _ := enc.Stats(); st.TargetKbps != 8000 {
+		t.Fatalf("a rejected SetBitrate changed the target to %d", st.TargetKbps)
+	}
+	_, err = enc.GetFrame(time.Duration(1<<32+1) * time.Millisecond)
+	wantInvalid(err, "timeout")
+	_, err = enc.GetFrame(time.Duration(1 << 62))
+	wantInvalid(err, "timeout")
+	wantInvalid(enc.SendFrame(frame(64, 64, 0), 0, time.Duration(1<<40)*time.Millisecond), "timeout")
+	y, uv := make([]byte, 64*64), make([]byte, 64*32)
+	wantInvalid(enc.SendFrameStrided(y, 1<<32+64, uv, 64, 0, Forever), "yStride is 4294967360")
+	// Nothing above reached the channel: it still encodes, and a sub-millisecond timeout is a
+	// short wait, not a poll that could miss a ready packet.
+	if err := enc.SendFrame(frame(64, 64, 1), 1, Forever); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.GetFrame(Forever); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc.GetFrame(500 * time.Microsecond); err != ErrAgain {
+		t.Fatalf("want ErrAgain from an empty channel, got %v", err)
+	}
+}
