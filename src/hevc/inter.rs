@@ -13,6 +13,7 @@ pub type Mv = [i32; 2];
 /// coordinates) displaced by `mv` (luma quarter samples; for 4:2:0 chroma that is eighth
 /// samples), uni-directional, default weighting. Reference samples outside the picture are the
 /// nearest edge sample.
+#[allow(clippy::too_many_arguments)]
 pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: Mv, dst: &mut [u8]) {
     let (plane, stride) = (refp.plane(c), refp.stride(c));
     let (pw, ph) = if c == 0 {
@@ -89,6 +90,8 @@ pub fn merge_candidates(
     let f_b1 = b1.is_some() && !same(a1, b1);
     let f_b0 = b0.is_some() && !same(b1, b0);
     let f_a0 = a0.is_some() && !same(a1, a0);
+    // The spec's availability conditions term by term.
+    #[allow(clippy::nonminimal_bool)]
     let f_b2 = b2.is_some() && !same(a1, b2) && !same(b1, b2) && !(f_a0 && f_a1 && f_b0 && f_b1);
     let mut list = [[0, 0]; 5];
     let mut n = 0;
@@ -151,6 +154,7 @@ pub fn amvp_candidates(
 
 /// Sum of absolute differences of a w x h block of `src` (stride ss) at (x, y) against the
 /// reference at integer displacement (dx, dy), clamped at the picture edges.
+#[allow(clippy::too_many_arguments)]
 pub fn sad_int(
     src: &[u8],
     refp: &[u8],

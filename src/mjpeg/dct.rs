@@ -52,12 +52,9 @@ mod tests {
 
     #[test]
     fn float_idct_inverts() {
-        let mut s = [[0i32; 8]; 8];
-        for y in 0..8 {
-            for x in 0..8 {
-                s[y][x] = ((x * 29 + y * 13) % 200) as i32 - 100;
-            }
-        }
+        let s: [[i32; 8]; 8] = std::array::from_fn(|y| {
+            std::array::from_fn(|x| ((x * 29 + y * 13) % 200) as i32 - 100)
+        });
         let c = fdct(&s);
         let mut cf = [0f32; 64];
         for v in 0..8 {

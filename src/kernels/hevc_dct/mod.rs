@@ -51,9 +51,7 @@ pub fn matrix(log2: u32, dst: bool) -> Vec<i32> {
     let step = 32 / n;
     let mut v = Vec::with_capacity(n * n);
     for k in 0..n {
-        for c in 0..n {
-            v.push(m[k * step][c]);
-        }
+        v.extend_from_slice(&m[k * step][..n]);
     }
     v
 }

@@ -25,7 +25,7 @@ pub(super) fn quantize(coef: &[i32], level: &mut [i32], log2: u32, qp: i32, intr
 #[inline(always)]
 pub(super) fn dequantize(level: &[i32], coef: &mut [i32], log2: u32, qp: i32) {
     let bd_shift = 8 + log2 as i32 + 10 - 15;
-    let scale = 16 * LEVEL_SCALE[(qp % 6) as usize] << (qp / 6);
+    let scale = (16 * LEVEL_SCALE[(qp % 6) as usize]) << (qp / 6);
     let add = 1i64 << (bd_shift - 1);
     for (c, &l) in coef.iter_mut().zip(level) {
         *c = ((l as i64 * scale + add) >> bd_shift).clamp(-32768, 32767) as i32;

@@ -258,16 +258,16 @@ mod tests {
     #[test]
     fn zigzag_tables_are_inverse_permutations() {
         let mut seen = [false; 64];
-        for k in 0..64 {
-            let t = ZZ_T[k] as usize;
+        for (k, &t) in ZZ_T.iter().enumerate() {
+            let t = t as usize;
             assert!(!seen[t]);
             seen[t] = true;
             assert_eq!(ZZ_OF_T[t] as usize, k);
         }
         // The first diagonals: (u, v) = (0,0) (1,0) (0,1) (0,2) (1,1) (2,0).
         assert_eq!(&ZZ_T[..6], &[0, 8, 1, 2, 9, 16]);
-        for t in 0..64 {
-            assert_eq!(to_zigzag(1u64 << t), 1u64 << ZZ_OF_T[t]);
+        for (t, &k) in ZZ_OF_T.iter().enumerate() {
+            assert_eq!(to_zigzag(1u64 << t), 1u64 << k);
         }
     }
 
@@ -302,6 +302,8 @@ mod tests {
         assert_eq!(m & 1, 0);
     }
 
+    // Index loops: the 2-D DCT-II formula as written.
+    #[allow(clippy::needless_range_loop)]
     fn float_fdct(s: &[[i32; 8]; 8]) -> [[f64; 8]; 8] {
         let mut out = [[0f64; 8]; 8];
         for v in 0..8 {

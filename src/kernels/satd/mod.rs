@@ -73,7 +73,7 @@ mod tests {
         let c: Vec<u8> = (0..64)
             .map(|i| if (i % 8 + i / 8) % 2 == 0 { 11 } else { 9 })
             .collect();
-        assert_eq!(satd(&c, &vec![10u8; 64], 8), 16);
+        assert_eq!(satd(&c, &[10u8; 64], 8), 16);
         assert_eq!(satd(&a[..16], &b[..16], 4), 24);
     }
 }
