@@ -1,6 +1,7 @@
-//! Inter prediction for P pictures with one reference: fractional-sample interpolation
-//! (8.5.3.3.3), the merge candidate list (8.5.3.2.2–8.5.3.2.5, no temporal candidate) and the
-//! AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and motion estimation.
+//! Inter prediction for P pictures with one reference: motion compensation with reference
+//! padding around the interpolation kernel (8.5.3.3.3, `kernels::hevc_mc`), the merge candidate
+//! list (8.5.3.2.2–8.5.3.2.5) and the AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and the
+//! motion search's cost helpers.
 
 use super::encoder::Planes;
 use crate::kernels::hevc_mc::interpolate;

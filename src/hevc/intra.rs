@@ -1,5 +1,6 @@
 //! Intra sample prediction (8.4.4.2): reference sample substitution, filtering (with strong
-//! intra smoothing), planar, DC and the 33 angular modes with their boundary filters.
+//! intra smoothing) and the most probable modes; the prediction itself (planar, DC and the 33
+//! angular modes with their boundary filters) is the kernel `kernels::hevc_intra`.
 
 pub use crate::kernels::hevc_intra::{predict, Refs};
 pub(crate) use crate::kernels::hevc_intra::{DC, PLANAR};

@@ -17,7 +17,9 @@ pub(crate) const DC: u32 = 1;
 /// p[i][-1] and `left[1 + j]` = p[-1][j] for i, j in 0..2n.
 #[derive(Clone)]
 pub struct Refs {
+    /// The corner, then the row above (2n samples).
     pub top: [u8; 129],
+    /// The corner, then the column to the left (2n samples).
     pub left: [u8; 129],
 }
 
