@@ -1,36 +1,20 @@
-//! Inter prediction for P pictures with one reference: fractional-sample interpolation
-//! (8.5.3.3.3), the merge candidate list (8.5.3.2.2–8.5.3.2.5, no temporal candidate) and the
-//! AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and motion estimation.
+//! Inter prediction for P pictures with one reference: motion compensation with reference
+//! padding around the interpolation kernel (8.5.3.3.3, `kernels::hevc_mc`), the merge candidate
+//! list (8.5.3.2.2–8.5.3.2.5) and the AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and the
+//! motion search's cost helpers.
 
 use super::encoder::Planes;
+use crate::kernels::hevc_mc::interpolate;
+use crate::kernels::sad::sad;
 
 /// A motion vector in quarter luma samples.
 pub type Mv = [i32; 2];
-
-/// Luma 8-tap filters for quarter positions 1..3 (Table 8-11).
-const LUMA_TAPS: [[i32; 8]; 4] = [
-    [0, 0, 0, 64, 0, 0, 0, 0],
-    [-1, 4, -10, 58, 17, -5, 1, 0],
-    [-1, 4, -11, 40, 40, -11, 4, -1],
-    [0, 1, -5, 17, 58, -10, 4, -1],
-];
-
-/// Chroma 4-tap filters for eighth positions 0..7 (Table 8-12).
-const CHROMA_TAPS: [[i32; 4]; 8] = [
-    [0, 64, 0, 0],
-    [-2, 58, 10, -2],
-    [-4, 54, 16, -2],
-    [-6, 46, 28, -4],
-    [-4, 36, 36, -4],
-    [-4, 28, 46, -6],
-    [-2, 16, 54, -4],
-    [-2, 10, 58, -2],
-];
 
 /// Motion-compensated prediction of a w x h block of component `c` at (x, y) (component
 /// coordinates) displaced by `mv` (luma quarter samples; for 4:2:0 chroma that is eighth
 /// samples), uni-directional, default weighting. Reference samples outside the picture are the
 /// nearest edge sample.
+#[allow(clippy::too_many_arguments)]
 pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: Mv, dst: &mut [u8]) {
     let (plane, stride) = (refp.plane(c), refp.stride(c));
     let (pw, ph) = if c == 0 {
@@ -50,7 +34,7 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
     let sy = y as i32 + (mv[1] >> shift) - half as i32;
     let (fw, fh) = (w + taps_n - 1, h + taps_n - 1);
     if sx >= 0 && sy >= 0 && sx + fw as i32 <= pw && sy + fh as i32 <= ph {
-        mc_inside(
+        interpolate(
             plane,
             stride,
             sx as usize,
@@ -75,157 +59,7 @@ pub fn mc(refp: &Planes, c: usize, x: usize, y: usize, w: usize, h: usize, mv: M
             *p = row[(sx + k as i32).clamp(0, pw - 1) as usize];
         }
     }
-    mc_inside(&pad, fw, 0, 0, w, h, half, fx, fy, c == 0, dst);
-}
-
-// `mc` when every sample the filters touch lies inside the plane; (sx, sy) is the top-left
-// of the footprint (block origin minus `half` taps).
-crate::simd::dispatch!(fn mc_inside(plane: &[u8], stride: usize, sx: usize, sy: usize, w: usize, h: usize, half: usize, fx: usize, fy: usize, luma: bool, dst: &mut [u8]) => mc_inside_body);
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn mc_inside_body(
-    plane: &[u8],
-    stride: usize,
-    sx: usize,
-    sy: usize,
-    w: usize,
-    h: usize,
-    half: usize,
-    fx: usize,
-    fy: usize,
-    luma: bool,
-    dst: &mut [u8],
-) {
-    if luma {
-        mc_taps::<8>(
-            plane,
-            stride,
-            sx,
-            sy,
-            w,
-            h,
-            half,
-            &LUMA_TAPS[fx],
-            &LUMA_TAPS[fy],
-            fx,
-            fy,
-            dst,
-        )
-    } else {
-        mc_taps::<4>(
-            plane,
-            stride,
-            sx,
-            sy,
-            w,
-            h,
-            half,
-            &CHROMA_TAPS[fx],
-            &CHROMA_TAPS[fy],
-            fx,
-            fy,
-            dst,
-        )
-    }
-}
-
-/// Horizontal filter of one source row into `out` (no shift: 8-bit input, shift1 = 0).
-/// 16-bit lanes (twice the width of 32-bit ones): one filter pass over 8-bit samples stays
-/// within -16 * 255 ..= 88 * 255 for every luma and chroma filter, and wrapping partial
-/// sums still end exact.
-#[inline(always)]
-fn hrow<const T: usize>(row: &[u8], tx: &[i32; T], out: &mut [i16], w: usize) {
-    out[..w].fill(0);
-    for (i, &t) in tx.iter().enumerate() {
-        mac16(&mut out[..w], &row[i..i + w], t);
-    }
-}
-
-/// acc += t * src, lane-wise in wrapping 16-bit arithmetic (exact once all taps are in).
-#[inline(always)]
-fn mac16(acc: &mut [i16], src: &[u8], t: i32) {
-    let t = t as i16;
-    for (a, &s) in acc.iter_mut().zip(src) {
-        *a = a.wrapping_add(t.wrapping_mul(s as i16));
-    }
-}
-
-/// Separable filtering with T taps, written tap-by-tap over whole rows so every inner loop is
-/// a contiguous multiply-add the compiler vectorises.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn mc_taps<const T: usize>(
-    plane: &[u8],
-    stride: usize,
-    sx: usize,
-    sy: usize,
-    w: usize,
-    h: usize,
-    half: usize,
-    tx: &[i32; T],
-    ty: &[i32; T],
-    fx: usize,
-    fy: usize,
-    dst: &mut [u8],
-) {
-    let fin = |v: i32| ((v + 32) >> 6).clamp(0, 255) as u8;
-    let mut acc16 = [0i16; 64];
-    let acc16 = &mut acc16[..w];
-    let mut acc = [0i32; 64];
-    let acc = &mut acc[..w];
-    if fx == 0 && fy == 0 {
-        for r in 0..h {
-            let o = (sy + half + r) * stride + sx + half;
-            dst[r * w..(r + 1) * w].copy_from_slice(&plane[o..o + w]);
-        }
-        return;
-    }
-    if fy == 0 {
-        for r in 0..h {
-            let o = (sy + half + r) * stride + sx;
-            hrow::<T>(&plane[o..o + w + T - 1], tx, acc16, w);
-            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc16.iter()) {
-                *d = fin(a as i32);
-            }
-        }
-        return;
-    }
-    if fx == 0 {
-        for r in 0..h {
-            acc16.fill(0);
-            for (i, &t) in ty.iter().enumerate() {
-                let o = (sy + r + i) * stride + sx + half;
-                mac16(acc16, &plane[o..o + w], t);
-            }
-            for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc16.iter()) {
-                *d = fin(a as i32);
-            }
-        }
-        return;
-    }
-    // Both: horizontal pass into a ring of the last T filtered rows (1 KiB instead of a
-    // block-sized buffer), then vertical with shift2 = 6 in 32-bit lanes.
-    let hline = |r: usize, out: &mut [i16]| {
-        let o = (sy + r) * stride + sx;
-        hrow::<T>(&plane[o..o + w + T - 1], tx, out, w);
-    };
-    let mut ring = [[0i16; 64]; T];
-    for (k, row) in ring.iter_mut().enumerate().take(T - 1) {
-        hline(k, row);
-    }
-    for r in 0..h {
-        hline(r + T - 1, &mut ring[(r + T - 1) % T]);
-        acc.fill(0);
-        for (i, &t) in ty.iter().enumerate() {
-            for (a, &v) in acc.iter_mut().zip(&ring[(r + i) % T][..w]) {
-                *a += t * v as i32;
-            }
-        }
-        for (d, &a) in dst[r * w..(r + 1) * w].iter_mut().zip(acc.iter()) {
-            *d = fin(a >> 6);
-        }
-    }
+    interpolate(&pad, fw, 0, 0, w, h, half, fx, fy, c == 0, dst);
 }
 
 /// What prediction needs to know about a neighbouring 4x4 block.
@@ -257,6 +91,8 @@ pub fn merge_candidates(
     let f_b1 = b1.is_some() && !same(a1, b1);
     let f_b0 = b0.is_some() && !same(b1, b0);
     let f_a0 = a0.is_some() && !same(a1, a0);
+    // The spec's availability conditions term by term.
+    #[allow(clippy::nonminimal_bool)]
     let f_b2 = b2.is_some() && !same(a1, b2) && !same(b1, b2) && !(f_a0 && f_a1 && f_b0 && f_b1);
     let mut list = [[0, 0]; 5];
     let mut n = 0;
@@ -319,6 +155,7 @@ pub fn amvp_candidates(
 
 /// Sum of absolute differences of a w x h block of `src` (stride ss) at (x, y) against the
 /// reference at integer displacement (dx, dy), clamped at the picture edges.
+#[allow(clippy::too_many_arguments)]
 pub fn sad_int(
     src: &[u8],
     refp: &[u8],
@@ -334,26 +171,17 @@ pub fn sad_int(
 ) -> u32 {
     let (rx, ry) = (x as i32 + dx, y as i32 + dy);
     let inside = rx >= 0 && ry >= 0 && rx + w as i32 <= pw && ry + h as i32 <= ph;
-    let mut s = 0u32;
     if inside {
-        for r in 0..h {
-            let a = &src[(y + r) * stride + x..(y + r) * stride + x + w];
-            let o = (ry as usize + r) * stride + rx as usize;
-            let b = &refp[o..o + w];
-            s += a
-                .iter()
-                .zip(b)
-                .map(|(&p, &q)| (p as i32 - q as i32).unsigned_abs())
-                .sum::<u32>();
-        }
-    } else {
-        for r in 0..h {
-            let yy = (ry + r as i32).clamp(0, ph - 1) as usize;
-            for k in 0..w {
-                let xx = (rx + k as i32).clamp(0, pw - 1) as usize;
-                s += (src[(y + r) * stride + x + k] as i32 - refp[yy * stride + xx] as i32)
-                    .unsigned_abs();
-            }
+        let o = ry as usize * stride + rx as usize;
+        return sad(&src[y * stride + x..], stride, &refp[o..], stride, w, h);
+    }
+    let mut s = 0u32;
+    for r in 0..h {
+        let yy = (ry + r as i32).clamp(0, ph - 1) as usize;
+        for k in 0..w {
+            let xx = (rx + k as i32).clamp(0, pw - 1) as usize;
+            s += (src[(y + r) * stride + x + k] as i32 - refp[yy * stride + xx] as i32)
+                .unsigned_abs();
         }
     }
     s

@@ -1,16 +1,9 @@
 //! Intra sample prediction (8.4.4.2): reference sample substitution, filtering (with strong
-//! intra smoothing), planar, DC and the 33 angular modes with their boundary filters.
+//! intra smoothing) and the most probable modes; the prediction itself (planar, DC and the 33
+//! angular modes with their boundary filters) is the kernel `kernels::hevc_intra`.
 
-pub(crate) const PLANAR: u32 = 0;
-pub(crate) const DC: u32 = 1;
-
-/// Reference samples of an n x n block: `top[0]` = `left[0]` = p[-1][-1]; `top[1 + i]` =
-/// p[i][-1] and `left[1 + j]` = p[-1][j] for i, j in 0..2n.
-#[derive(Clone)]
-pub struct Refs {
-    pub top: [u8; 129],
-    pub left: [u8; 129],
-}
+pub use crate::kernels::hevc_intra::{predict, Refs};
+pub(crate) use crate::kernels::hevc_intra::{DC, PLANAR};
 
 /// Gathers the references of the block at (x0, y0) of size n from `plane`, substituting the
 /// unavailable ones (8.4.4.2.2). `avail(x, y)` says whether sample (x, y) of this plane has
@@ -122,132 +115,6 @@ pub fn filter_refs(r: &Refs, n: usize, mode: u32, strong: bool) -> Refs {
             ((r.top[i - 1] as u32 + 2 * r.top[i] as u32 + r.top[i + 1] as u32 + 2) >> 2) as u8;
     }
     f
-}
-
-const ANGLE: [i32; 35] = [
-    0, 0, 32, 26, 21, 17, 13, 9, 5, 2, 0, -2, -5, -9, -13, -17, -21, -26, -32, -26, -21, -17, -13,
-    -9, -5, -2, 0, 2, 5, 9, 13, 17, 21, 26, 32,
-];
-const INV_ANGLE: [i32; 15] = [
-    -4096, -1638, -910, -630, -482, -390, -315, -256, -315, -390, -482, -630, -910, -1638, -4096,
-];
-
-// Predicts an n x n block into `dst` (stride `ds`). `luma` enables the DC / horizontal /
-// vertical edge filters (n < 32).
-crate::simd::dispatch!(pub fn predict(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: usize) => predict_body);
-
-#[inline(always)]
-fn predict_body(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8], ds: usize) {
-    let log2 = n.trailing_zeros();
-    match mode {
-        PLANAR => {
-            // 16-bit lanes: the weighted sum is at most 4 * 32 * 255 + 32 < 2^16.
-            let tr = r.top[1 + n] as u16;
-            let bl = r.left[1 + n] as u16;
-            let nn = n as u16;
-            let wl: [u16; 32] = std::array::from_fn(|x| (nn.max(x as u16 + 1)) - 1 - x as u16);
-            let col: [u16; 32] = std::array::from_fn(|x| (x as u16 + 1) * tr);
-            let top: [u16; 32] = std::array::from_fn(|x| r.top[1 + x] as u16);
-            for y in 0..n {
-                let (left, wy) = (r.left[1 + y] as u16, (n - 1 - y) as u16);
-                let base = (y as u16 + 1) * bl + nn;
-                let row = &mut dst[y * ds..y * ds + n];
-                for (x, d) in row.iter_mut().enumerate() {
-                    let v = wl[x] * left + col[x] + wy * top[x] + base;
-                    *d = (v >> (log2 + 1)) as u8;
-                }
-            }
-        }
-        DC => {
-            let sum: u32 = (0..n)
-                .map(|i| r.top[1 + i] as u32 + r.left[1 + i] as u32)
-                .sum();
-            let dc = (sum + n as u32) >> (log2 + 1);
-            for y in 0..n {
-                for x in 0..n {
-                    dst[y * ds + x] = dc as u8;
-                }
-            }
-            if luma && n < 32 {
-                dst[0] = ((r.left[1] as u32 + 2 * dc + r.top[1] as u32 + 2) >> 2) as u8;
-                for x in 1..n {
-                    dst[x] = ((r.top[1 + x] as u32 + 3 * dc + 2) >> 2) as u8;
-                }
-                for y in 1..n {
-                    dst[y * ds] = ((r.left[1 + y] as u32 + 3 * dc + 2) >> 2) as u8;
-                }
-            }
-        }
-        _ => {
-            let angle = ANGLE[mode as usize];
-            let vertical = mode >= 18;
-            // main = references along the prediction direction, side = the other edge.
-            let (main, side) = if vertical {
-                (&r.top, &r.left)
-            } else {
-                (&r.left, &r.top)
-            };
-            // ref[k + n] for k in -n..=2n, i.e. ref index offset by n.
-            // 16-bit lanes: (32 - f) * a + f * b + 16 <= 32 * 255 + 16.
-            let mut refb = [0i16; 3 * 64 + 1];
-            let off = n as i32;
-            for k in 0..=2 * n {
-                refb[(k as i32 + off) as usize] = main[k] as i16;
-            }
-            if angle < 0 {
-                let lim = (n as i32 * angle) >> 5;
-                if lim < -1 {
-                    let inv = INV_ANGLE[(mode - 11) as usize];
-                    for k in lim..=-1 {
-                        let idx = (k * inv + 128) >> 8;
-                        refb[(k + off) as usize] = side[idx as usize] as i16;
-                    }
-                }
-            }
-            // Row j of the prediction along the main direction, contiguous in `refb`.
-            let mut line = [0u8; 32];
-            for j in 0..n {
-                let pos = (j as i32 + 1) * angle;
-                let start = ((pos >> 5) + 1 + off) as usize;
-                let fact = (pos & 31) as i16;
-                let a = &refb[start..start + n];
-                // Vertical modes write the row in place; horizontal ones go through `line`
-                // and are written as a column.
-                let out = if vertical {
-                    &mut dst[j * ds..j * ds + n]
-                } else {
-                    &mut line[..n]
-                };
-                if fact != 0 {
-                    let b = &refb[start + 1..start + 1 + n];
-                    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-                        *o = (((32 - fact) * a + fact * b + 16) >> 5) as u8;
-                    }
-                } else {
-                    for (o, &a) in out.iter_mut().zip(a) {
-                        *o = a as u8;
-                    }
-                }
-                if !vertical {
-                    for (i, &v) in line[..n].iter().enumerate() {
-                        dst[i * ds + j] = v;
-                    }
-                }
-            }
-            if luma && n < 32 && angle == 0 {
-                let corner = r.top[0] as i32;
-                for k in 0..n {
-                    if mode == 26 {
-                        let v = r.top[1] as i32 + ((r.left[1 + k] as i32 - corner) >> 1);
-                        dst[k * ds] = v.clamp(0, 255) as u8;
-                    } else {
-                        let v = r.left[1] as i32 + ((r.top[1 + k] as i32 - corner) >> 1);
-                        dst[k] = v.clamp(0, 255) as u8;
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// The three most probable modes (8.4.2) from the left (A) and above (B) candidates.

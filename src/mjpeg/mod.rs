@@ -18,12 +18,9 @@ use crate::frame::{Picture, Recon};
 
 use bitwriter::BitWriter;
 use huffman::{optimal_spec, HuffTable};
-use kernel::{Coefs, QuantRecip, ZZ_T};
+use kernel::{Coefs, QuantRecip, BLOCKS_PER_MCU, ZZ_T};
 use rate::JpegRate;
 use tables::*;
-
-/// Blocks per MCU (4:2:0): Y00 Y01 Y10 Y11 Cb Cr.
-const BLOCKS_PER_MCU: usize = 6;
 
 /// Worst-case bytes of one block's entropy-coded data: DC (16-bit code + 11 bits) and 63 AC
 /// coefficients (16-bit code + 10 bits each) = 1665 bits = 209 bytes, doubled for 0xFF stuffing.
@@ -156,7 +153,6 @@ impl MjpegEncoder {
         let geom = Geometry {
             width: self.width,
             height: self.height,
-            mcu_cols: self.mcu_cols,
         };
         self.segments.resize_with(nseg, Vec::new);
         let mut work: Vec<Segment<'_>> = self
@@ -336,7 +332,6 @@ impl MjpegEncoder {
 pub(crate) struct Geometry {
     width: usize,
     height: usize,
-    mcu_cols: usize,
 }
 
 /// One restart segment's share of the frame: its first MCU row, its coefficient and mask slots
@@ -399,8 +394,7 @@ fn run_shared<T: Send, A: Send>(
 }
 
 /// Transforms and quantises the MCU rows starting at `row0` into `out` (6 blocks per MCU) and
-/// their zig-zag nonzero masks into `masks`. The AVX2 build codes two blocks per call and gives
-/// the same numbers as the portable one.
+/// their zig-zag nonzero masks into `masks`, at the process's CPU level.
 fn transform_rows(
     pic: &Picture,
     g: &Geometry,
@@ -409,124 +403,7 @@ fn transform_rows(
     out: &mut [Coefs],
     masks: &mut [u64],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if simd::has_avx2() {
-            // SAFETY: the CPU supports AVX2 (checked at run time just above).
-            unsafe { simd::transform_rows_avx2(pic, g, qt, row0, out, masks) };
-            return;
-        }
-    }
-    transform_rows_scalar(pic, g, qt, row0, out, masks)
-}
-
-/// The portable build of the transform, one block at a time.
-pub(crate) fn transform_rows_scalar(
-    pic: &Picture,
-    g: &Geometry,
-    qt: &[QuantRecip; 2],
-    row0: usize,
-    out: &mut [Coefs],
-    masks: &mut [u64],
-) {
-    let (w, h) = (g.width, g.height);
-    let (cw, ch) = (w / 2, h / 2);
-    let mut blk = [[0i32; 8]; 8];
-    let mcus = out
-        .chunks_mut(BLOCKS_PER_MCU)
-        .zip(masks.chunks_mut(BLOCKS_PER_MCU));
-    for (i, (mcu, mm)) in mcus.enumerate() {
-        let my = row0 + i / g.mcu_cols;
-        let mx = i % g.mcu_cols;
-        for (b, (dst, m)) in mcu.iter_mut().zip(mm.iter_mut()).enumerate() {
-            if b < 4 {
-                let (x0, y0) = (mx * 16 + (b & 1) * 8, my * 16 + (b >> 1) * 8);
-                load_luma(&pic.y, w, h, x0, y0, &mut blk);
-            } else {
-                load_chroma(&pic.uv, w, cw, ch, mx * 8, my * 8, b - 4, &mut blk);
-            }
-            *m = kernel::block(&blk, &qt[(b >= 4) as usize], dst);
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod simd {
-    use super::*;
-    use kernel::avx2::{load_chroma_pair, load_luma_pair, pair_blocks};
-
-    pub use crate::simd::has_avx2;
-
-    /// AVX2 build: per MCU, the two luma block pairs and the Cb/Cr pair.
-    #[target_feature(enable = "avx2")]
-    pub(crate) unsafe fn transform_rows_avx2(
-        pic: &Picture,
-        g: &Geometry,
-        qt: &[QuantRecip; 2],
-        row0: usize,
-        out: &mut [Coefs],
-        masks: &mut [u64],
-    ) {
-        let (w, h) = (g.width, g.height);
-        let (cw, ch) = (w / 2, h / 2);
-        let mcus = out
-            .chunks_mut(BLOCKS_PER_MCU)
-            .zip(masks.chunks_mut(BLOCKS_PER_MCU));
-        for (i, (mcu, m)) in mcus.enumerate() {
-            let my = row0 + i / g.mcu_cols;
-            let mx = i % g.mcu_cols;
-            let ([c0, c1, c2, c3, c4, c5], [m0, m1, m2, m3, m4, m5]) = (mcu, m) else {
-                unreachable!("MCU of six blocks");
-            };
-            let rows = load_luma_pair(&pic.y, w, h, mx * 16, my * 16);
-            (*m0, *m1) = pair_blocks(rows, &qt[0], c0, c1);
-            let rows = load_luma_pair(&pic.y, w, h, mx * 16, my * 16 + 8);
-            (*m2, *m3) = pair_blocks(rows, &qt[0], c2, c3);
-            let rows = load_chroma_pair(&pic.uv, w, cw, ch, mx * 8, my * 8);
-            (*m4, *m5) = pair_blocks(rows, &qt[1], c4, c5);
-        }
-    }
-}
-
-#[inline(always)]
-fn load_luma(y: &[u8], w: usize, h: usize, x0: usize, y0: usize, blk: &mut [[i32; 8]; 8]) {
-    if x0 + 8 <= w && y0 + 8 <= h {
-        for (r, row) in blk.iter_mut().enumerate() {
-            let src = &y[(y0 + r) * w + x0..(y0 + r) * w + x0 + 8];
-            for (d, &s) in row.iter_mut().zip(src) {
-                *d = s as i32 - 128;
-            }
-        }
-    } else {
-        for (r, row) in blk.iter_mut().enumerate() {
-            let yy = (y0 + r).min(h - 1);
-            for (c, d) in row.iter_mut().enumerate() {
-                *d = y[yy * w + (x0 + c).min(w - 1)] as i32 - 128;
-            }
-        }
-    }
-}
-
-/// One chroma block (`comp` 0 = Cb, 1 = Cr) from the interleaved NV12 UV plane.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn load_chroma(
-    uv: &[u8],
-    w: usize,
-    cw: usize,
-    ch: usize,
-    x0: usize,
-    y0: usize,
-    comp: usize,
-    blk: &mut [[i32; 8]; 8],
-) {
-    for (r, row) in blk.iter_mut().enumerate() {
-        let yy = (y0 + r).min(ch - 1);
-        let line = &uv[yy * w..yy * w + 2 * cw];
-        for (c, d) in row.iter_mut().enumerate() {
-            *d = line[2 * (x0 + c).min(cw - 1) + comp] as i32 - 128;
-        }
-    }
+    kernel::transform_rows(&pic.y, &pic.uv, g.width, g.height, qt, row0, out, masks)
 }
 
 /// Number of bits of |v| (the JPEG magnitude category).
@@ -729,40 +606,6 @@ impl Codec for MjpegEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn avx2_kernel_equals_its_scalar_twin() {
-        if !simd::has_avx2() {
-            eprintln!("no AVX2 on this CPU: only the scalar kernel runs here");
-            return;
-        }
-        let (w, h) = (200usize, 120usize);
-        let mut seed = 99u32;
-        let mut pic = Picture::new(w as u32, h as u32);
-        for v in pic.y.iter_mut().chain(pic.uv.iter_mut()) {
-            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
-            *v = (seed >> 24) as u8;
-        }
-        let g = Geometry {
-            width: w,
-            height: h,
-            mcu_cols: w.div_ceil(16),
-        };
-        for q in [1, 50, 85, 100] {
-            let qt = [
-                QuantRecip::new(&scaled_table(&STD_LUMA_QUANT, q)),
-                QuantRecip::new(&scaled_table(&STD_CHROMA_QUANT, q)),
-            ];
-            let n = g.mcu_cols * h.div_ceil(16) * BLOCKS_PER_MCU;
-            let (mut a, mut ma) = (vec![[0i16; 64]; n], vec![0u64; n]);
-            let (mut b, mut mb) = (vec![[0i16; 64]; n], vec![0u64; n]);
-            transform_rows_scalar(&pic, &g, &qt, 0, &mut a, &mut ma);
-            // SAFETY: AVX2 presence checked above.
-            unsafe { simd::transform_rows_avx2(&pic, &g, &qt, 0, &mut b, &mut mb) };
-            assert!(a == b && ma == mb, "quality {q}");
-        }
-    }
 
     #[test]
     fn max_packet_size_bounds_noise_at_quality_100() {

@@ -111,7 +111,11 @@ fn parse_args(args: &[String]) -> Opts {
                 std::process::exit(0);
             }
             "-V" | "--version" => {
-                println!("venc {}", env!("CARGO_PKG_VERSION"));
+                println!(
+                    "venc {} (kernels: {})",
+                    env!("CARGO_PKG_VERSION"),
+                    venc::cpu_level()
+                );
                 std::process::exit(0);
             }
             "-o" | "--output" => o.output = Some(val()),
@@ -199,8 +203,7 @@ fn codec_from_ext(path: &str) -> Option<CodecId> {
 }
 
 fn is_tty() -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(2) == 1 }
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
 /// What an encode did, for the summary.
@@ -224,12 +227,13 @@ impl Summary {
             0.0
         };
         eprintln!(
-            "encoded {} frames to {} ({}) in {:.2} s, {:.1} fps",
+            "encoded {} frames to {} ({}) in {:.2} s, {:.1} fps, {} kernels",
             self.frames,
             out,
             codec.name(),
             self.secs,
-            self.frames as f64 / self.secs.max(1e-9)
+            self.frames as f64 / self.secs.max(1e-9),
+            venc::cpu_level()
         );
         match self.target_kbps {
             Some(t) => eprintln!(
