@@ -52,10 +52,6 @@ impl BitWriter {
         });
     }
 
-    pub fn byte_aligned(&self) -> bool {
-        self.n == 0
-    }
-
     /// rbsp_trailing_bits: a 1 then zeros to the byte boundary.
     pub fn trailing_bits(&mut self) {
         self.bit(1);
@@ -68,6 +64,8 @@ impl BitWriter {
         }
     }
 
+    /// The written bytes (tests: a whole number of bytes must have been written).
+    #[cfg(test)]
     pub fn bytes(&self) -> &[u8] {
         debug_assert!(self.n == 0);
         &self.buf

@@ -6,103 +6,14 @@ use super::deblock::{deblock, BlockInfo, DeblockMap};
 use super::inter::{self, amvp_candidates, mc, merge_candidates, Motion, Mv};
 use super::intra::{self, build_refs, filter_refs, predict, uses_filter, Refs, DC};
 use super::params::{CTB_LOG2, MIN_CB_LOG2, SIGN_HIDING};
+use super::picture::{Blk3, Planes};
+use super::satd::satd;
 use super::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
 use super::tables::{ctx, Scans};
-use super::satd::satd;
 use super::transform::{chroma_qp, dequantize, forward, hide_signs, inverse, quantize, Matrices};
-use crate::frame::Picture;
 use std::sync::Arc;
 
 mod wpp;
-
-/// Three planes of a coded-size 4:2:0 picture.
-#[derive(Clone, Debug, Default)]
-pub struct Planes {
-    pub w: usize,
-    pub h: usize,
-    pub y: Vec<u8>,
-    pub u: Vec<u8>,
-    pub v: Vec<u8>,
-}
-
-impl Planes {
-    pub fn new(w: usize, h: usize) -> Self {
-        Planes {
-            w,
-            h,
-            y: vec![0; w * h],
-            u: vec![128; w * h / 4],
-            v: vec![128; w * h / 4],
-        }
-    }
-
-    /// Copies an NV12 picture into the top-left and replicates its last column and row into
-    /// the padding (so padded blocks cost little and do not disturb prediction).
-    pub fn load_nv12(&mut self, pic: &Picture) {
-        let (pw, ph) = (pic.width as usize, pic.height as usize);
-        let (w, h) = (self.w, self.h);
-        for r in 0..h {
-            let sr = r.min(ph - 1);
-            let row = &mut self.y[r * w..(r + 1) * w];
-            row[..pw].copy_from_slice(&pic.y[sr * pw..(sr + 1) * pw]);
-            let last = row[pw - 1];
-            row[pw..].fill(last);
-        }
-        let (cw, ch, pcw, pch) = (w / 2, h / 2, pw / 2, ph / 2);
-        for r in 0..ch {
-            let sr = r.min(pch - 1);
-            let src = &pic.uv[sr * pw..sr * pw + pw];
-            for c in 0..cw {
-                let sc = c.min(pcw - 1);
-                self.u[r * cw + c] = src[2 * sc];
-                self.v[r * cw + c] = src[2 * sc + 1];
-            }
-        }
-    }
-
-    pub fn plane(&self, c: usize) -> &[u8] {
-        match c {
-            0 => &self.y,
-            1 => &self.u,
-            _ => &self.v,
-        }
-    }
-
-    fn plane_mut(&mut self, c: usize) -> &mut [u8] {
-        match c {
-            0 => &mut self.y,
-            1 => &mut self.u,
-            _ => &mut self.v,
-        }
-    }
-
-    /// Stride of component `c`.
-    pub fn stride(&self, c: usize) -> usize {
-        if c == 0 {
-            self.w
-        } else {
-            self.w / 2
-        }
-    }
-
-    /// The picture cropped to `width` x `height` as I420.
-    pub fn cropped(&self, width: usize, height: usize) -> crate::frame::Recon {
-        let crop = |p: &[u8], stride: usize, w: usize, h: usize| {
-            let mut o = Vec::with_capacity(w * h);
-            for r in 0..h {
-                o.extend_from_slice(&p[r * stride..r * stride + w]);
-            }
-            o
-        };
-        crate::frame::Recon {
-            width: width as u32,
-            height: height as u32,
-            y: crop(&self.y, self.w, width, height),
-            u: crop(&self.u, self.w / 2, width / 2, height / 2),
-            v: crop(&self.v, self.w / 2, width / 2, height / 2),
-        }
-    }
-}
 
 /// Per-4x4 state of the picture being coded, read by prediction and context selection.
 struct Maps {
@@ -145,44 +56,6 @@ struct Snapshot {
     mode: Vec<u8>,
     motion: Vec<Motion>,
     skip: Vec<bool>,
-}
-
-/// One CU's three blocks (luma n x n, chroma n/2 x n/2, n <= 32) on the stack: predictions
-/// and reconstructions of inter candidates without heap allocation.
-#[derive(Clone, Copy)]
-struct Blk3 {
-    y: [u8; 1024],
-    u: [u8; 256],
-    v: [u8; 256],
-}
-
-impl Default for Blk3 {
-    fn default() -> Self {
-        Blk3 {
-            y: [0; 1024],
-            u: [0; 256],
-            v: [0; 256],
-        }
-    }
-}
-
-impl Blk3 {
-    /// Component `c` of a CU of luma size n.
-    fn plane(&self, c: usize, n: usize) -> &[u8] {
-        match c {
-            0 => &self.y[..n * n],
-            1 => &self.u[..n * n / 4],
-            _ => &self.v[..n * n / 4],
-        }
-    }
-
-    fn plane_mut(&mut self, c: usize, n: usize) -> &mut [u8] {
-        match c {
-            0 => &mut self.y[..n * n],
-            1 => &mut self.u[..n * n / 4],
-            _ => &mut self.v[..n * n / 4],
-        }
-    }
 }
 
 /// Search effort knobs (defaults chosen from the intra benchmark; see BENCHMARKS.md).
@@ -1303,4 +1176,3 @@ impl PictureEncoder {
         (d, node, e)
     }
 }
-

@@ -2,7 +2,7 @@
 //! (8.5.3.3.3), the merge candidate list (8.5.3.2.2–8.5.3.2.5, no temporal candidate) and the
 //! AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and motion estimation.
 
-use super::encoder::Planes;
+use super::picture::Planes;
 
 /// A motion vector in quarter luma samples.
 pub type Mv = [i32; 2];

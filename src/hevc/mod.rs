@@ -2,18 +2,19 @@
 //! previous picture in between; CABAC, 32x32 CTUs, CU quadtree 32..8 decided by RD cost,
 //! deblocking, MD5 picture-hash SEI.
 
-pub mod bitwriter;
-pub mod cabac;
-pub mod deblock;
-pub mod encoder;
-pub mod inter;
-pub mod intra;
-pub mod md5;
-pub mod params;
-pub mod satd;
-pub mod syntax;
-pub mod tables;
-pub mod transform;
+pub(crate) mod bitwriter;
+pub(crate) mod cabac;
+pub(crate) mod deblock;
+pub(crate) mod encoder;
+pub(crate) mod inter;
+pub(crate) mod intra;
+pub(crate) mod md5;
+pub(crate) mod params;
+pub(crate) mod picture;
+pub(crate) mod satd;
+pub(crate) mod syntax;
+pub(crate) mod tables;
+pub(crate) mod transform;
 
 use crate::codec::{Codec, CodecOutput, FrameIn, FrameType};
 use crate::config::{flags, EncoderConfig};
