@@ -13,7 +13,6 @@ pub mod error;
 pub mod frame;
 pub mod hevc;
 pub mod mjpeg;
-pub mod ratecontrol;
 mod simd;
 
 pub use api::{Encoder, Packet, Poll, Stats};

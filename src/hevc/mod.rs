@@ -11,6 +11,7 @@ pub(crate) mod intra;
 pub(crate) mod md5;
 pub(crate) mod params;
 pub(crate) mod picture;
+pub(crate) mod rate;
 pub(crate) mod satd;
 pub(crate) mod syntax;
 pub(crate) mod tables;
@@ -19,10 +20,10 @@ pub(crate) mod transform;
 use crate::codec::{Codec, CodecOutput, FrameIn, FrameType};
 use crate::config::{flags, EncoderConfig};
 use crate::error::Result;
-use crate::ratecontrol::{RateControl, RcFrame};
 use bitwriter::{escaped_len, nal, write_nal, BitWriter};
 use encoder::PictureEncoder;
 use params::StreamParams;
+use rate::{RateControl, RcFrame};
 
 pub struct HevcEncoder {
     params: StreamParams,
@@ -130,7 +131,7 @@ impl Codec for HevcEncoder {
         let t = if idr { RcFrame::Intra } else { RcFrame::Inter };
         let (cx, still) = self.complexity(!idr);
         if !idr {
-            self.rc.still = still;
+            self.rc.set_still_scene(still);
         }
         let qp = self.rc.next_qp(t, cx);
         let mut out = if idr {
