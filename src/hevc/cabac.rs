@@ -270,7 +270,7 @@ mod tests {
             .map(|_| (rnd() % 10, rnd(), (rnd() % 8) as usize))
             .collect();
         let mut w = BitWriter::new();
-        let mut ctxs = vec![Context::init(140, 30); 8];
+        let mut ctxs = [Context::init(140, 30); 8];
         {
             let mut e = Cabac::new(&mut w);
             for &(kind, v, c) in &ops {
@@ -287,7 +287,7 @@ mod tests {
             e.terminate(1);
         }
         w.align_zero();
-        let mut ctxd = vec![Context::init(140, 30); 8];
+        let mut ctxd = [Context::init(140, 30); 8];
         let mut d = Dec::new(w.bytes());
         for &(kind, v, c) in &ops {
             if kind < 7 {

@@ -3,17 +3,20 @@
 
 use super::bitwriter::{nal, write_nal, BitWriter};
 
-/// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
-/// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
-/// minimum CU 8, transform sizes 4..32.
 /// Sign data hiding: one sign per 4x4 coefficient group carried by the parity of its levels
 /// (PPS flag; the quantiser adjusts levels to match, see `transform::hide_signs`).
 pub(crate) const SIGN_HIDING: bool = true;
 
+// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
+// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
+// minimum CU 8, transform sizes 4..32.
 pub(crate) const CTB_LOG2: u32 = 5;
 pub(crate) const MIN_CB_LOG2: u32 = 3;
 pub(crate) const MIN_TB_LOG2: u32 = 2;
 pub(crate) const MAX_TB_LOG2: u32 = 5;
+
+/// Merge candidates in P slices (the whole list `inter::merge_candidates` builds).
+const MAX_NUM_MERGE_CAND: u32 = 5;
 
 /// What the parameter sets describe.
 #[derive(Clone, Debug)]
@@ -284,12 +287,14 @@ impl StreamParams {
             w.flag(true); // short_term_ref_pic_set_sps_flag (the only set: no index coded)
             w.flag(true); // slice_temporal_mvp_enabled_flag (sps flag set in inter streams)
             w.flag(false); // num_ref_idx_active_override_flag
-                           // cabac_init_present_flag 0; collocated picture: the one reference
-                           // (collocated_from_l0 inferred, collocated_ref_idx not coded).
-            w.ue(5 - 5); // five_minus_max_num_merge_cand: 5 candidates
+
+            // cabac_init_present_flag 0; collocated picture: the one reference
+            // (collocated_from_l0 inferred, collocated_ref_idx not coded).
+            w.ue(5 - MAX_NUM_MERGE_CAND); // five_minus_max_num_merge_cand
         }
         w.se(qp - 26); // slice_qp_delta
-                       // Deblocking: controlled by the PPS defaults (on); no override, no cross-slice flag.
+
+        // Deblocking: controlled by the PPS defaults (on); no override, no cross-slice flag.
         if self.wpp {
             w.ue(entry_sizes.len() as u32); // num_entry_point_offsets
             if let Some(&max) = entry_sizes.iter().max() {

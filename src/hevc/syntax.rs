@@ -476,7 +476,8 @@ pub fn intra_cu<S: Sink>(
     }
     luma_mode(s, cu.mode, &cu.mpm);
     s.bin(ctx::INTRA_CHROMA, 0); // intra_chroma_pred_mode 4: same as luma
-                                 // transform_tree at depth 0, no split: cbf_cb, cbf_cr, cbf_luma, then the residuals.
+
+    // transform_tree at depth 0, no split: cbf_cb, cbf_cr, cbf_luma, then the residuals.
     s.bin(ctx::CBF_CHROMA, cu.cbf[1] as u32);
     s.bin(ctx::CBF_CHROMA, cu.cbf[2] as u32);
     s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);

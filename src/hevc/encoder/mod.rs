@@ -147,9 +147,7 @@ impl PictureEncoder {
         } else {
             vec![self.code_serial(&mut dbk)]
         };
-        let PictureEncoder { rec, .. } = self;
-        let Planes { y, u, v, .. } = rec;
-        deblock(&dbk, y, u, v, cw, ch, 0, 0);
+        deblock(&dbk, &mut self.rec, 0, 0);
         self.store_col_motion(threads > 1);
         subs
     }
