@@ -6,27 +6,27 @@ use super::picture::Planes;
 use super::transform::chroma_qp;
 
 #[derive(Clone, Copy, Default, Debug)]
-pub struct BlockInfo {
-    pub qp_y: i8,
-    pub intra: bool,
+pub(crate) struct BlockInfo {
+    pub(crate) qp_y: i8,
+    pub(crate) intra: bool,
     /// The transform block containing this 4x4 has nonzero luma coefficients.
-    pub nonzero: bool,
+    pub(crate) nonzero: bool,
     /// Motion (quarter pel) and reference index (-1: none) for inter blocks.
-    pub mv: [i16; 2],
-    pub ref_idx: i8,
+    pub(crate) mv: [i16; 2],
+    pub(crate) ref_idx: i8,
 }
 
 /// Per-4x4 information of a picture (coded size, multiples of 8).
-pub struct DeblockMap {
-    pub w4: usize,
-    pub h4: usize,
-    pub info: Vec<BlockInfo>,
+pub(crate) struct DeblockMap {
+    pub(crate) w4: usize,
+    pub(crate) h4: usize,
+    pub(crate) info: Vec<BlockInfo>,
     /// Bit 0: left edge of this 4x4 is a TU edge; bit 1: a PU edge. Bits 2/3: same for the top.
-    pub edges: Vec<u8>,
+    pub(crate) edges: Vec<u8>,
 }
 
 impl DeblockMap {
-    pub fn new(width: usize, height: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize) -> Self {
         let (w4, h4) = (width / 4, height / 4);
         DeblockMap {
             w4,
@@ -36,7 +36,7 @@ impl DeblockMap {
         }
     }
 
-    pub fn set_block(&mut self, x: usize, y: usize, w: usize, h: usize, bi: BlockInfo) {
+    pub(crate) fn set_block(&mut self, x: usize, y: usize, w: usize, h: usize, bi: BlockInfo) {
         for by in y / 4..(y + h) / 4 {
             for bx in x / 4..(x + w) / 4 {
                 self.info[by * self.w4 + bx] = bi;
@@ -53,11 +53,11 @@ impl DeblockMap {
         }
     }
 
-    pub fn mark_tu(&mut self, x: usize, y: usize, size: usize) {
+    pub(crate) fn mark_tu(&mut self, x: usize, y: usize, size: usize) {
         self.mark(x, y, size, size, 1, 4);
     }
 
-    pub fn mark_pu(&mut self, x: usize, y: usize, w: usize, h: usize) {
+    pub(crate) fn mark_pu(&mut self, x: usize, y: usize, w: usize, h: usize) {
         self.mark(x, y, w, h, 2, 8);
     }
 
@@ -175,7 +175,7 @@ fn chroma_segment(pl: &mut [u8], idx: &dyn Fn(i32, usize) -> usize, qpc: i32, li
 
 /// Deblocks a reconstructed picture (coded size) in place; `cb_off` and `cr_off` are the
 /// PPS chroma QP offsets.
-pub fn deblock(map: &DeblockMap, pic: &mut Planes, cb_off: i32, cr_off: i32) {
+pub(crate) fn deblock(map: &DeblockMap, pic: &mut Planes, cb_off: i32, cr_off: i32) {
     let width = pic.w;
     let (y, u, v) = (&mut pic.y[..], &mut pic.u[..], &mut pic.v[..]);
     let (w4, h4) = (map.w4, map.h4);

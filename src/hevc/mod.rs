@@ -25,7 +25,9 @@ use encoder::PictureEncoder;
 use params::StreamParams;
 use rate::{RateControl, RcFrame};
 
-pub struct HevcEncoder {
+/// The H.265 codec behind the `Codec` trait: picture types, rate control, parameter sets and
+/// slice packaging around the picture encoder.
+pub(crate) struct HevcEncoder {
     params: StreamParams,
     pic: PictureEncoder,
     /// The other threads' picture encoders (wavefront rows) when `threads` > 1.
@@ -46,7 +48,7 @@ pub struct HevcEncoder {
 }
 
 impl HevcEncoder {
-    pub fn new(cfg: &EncoderConfig) -> Result<Self> {
+    pub(crate) fn new(cfg: &EncoderConfig) -> Result<Self> {
         let br = if cfg.rc_mode.targets_bitrate() {
             cfg.bitrate_kbps.max(cfg.max_bitrate_kbps)
         } else {

@@ -7,7 +7,7 @@ use super::params::SIGN_HIDING;
 use super::tables::{ctx, Scans};
 
 /// Where CABAC bins go.
-pub trait Sink {
+pub(crate) trait Sink {
     fn bin(&mut self, ctx_idx: usize, b: u32);
     /// `n` bypass bins holding the low bits of `v`, most significant first.
     fn bypass(&mut self, v: u32, n: u32);
@@ -15,19 +15,19 @@ pub trait Sink {
 
 /// Counts the cost of bins in 1/32768 bit, updating its own copy of the contexts.
 #[derive(Clone)]
-pub struct Estimator {
-    pub ctx: Vec<Context>,
-    pub cost: u64,
+pub(crate) struct Estimator {
+    pub(crate) ctx: Vec<Context>,
+    pub(crate) cost: u64,
 }
 
 impl Estimator {
-    pub fn new(ctx: &[Context]) -> Self {
+    pub(crate) fn new(ctx: &[Context]) -> Self {
         Estimator {
             ctx: ctx.to_vec(),
             cost: 0,
         }
     }
-    pub fn bits(&self) -> f64 {
+    pub(crate) fn bits(&self) -> f64 {
         self.cost as f64 / 32768.0
     }
 }
@@ -54,9 +54,9 @@ impl Sink for Estimator {
 }
 
 /// The real arithmetic coder with the slice's contexts.
-pub struct Writer<'a> {
-    pub cabac: Cabac<'a>,
-    pub ctx: Vec<Context>,
+pub(crate) struct Writer<'a> {
+    pub(crate) cabac: Cabac<'a>,
+    pub(crate) ctx: Vec<Context>,
 }
 
 impl Sink for Writer<'_> {
@@ -71,7 +71,7 @@ impl Sink for Writer<'_> {
 }
 
 /// The residual scan to use (7.4.9.11): mode-dependent for intra 4x4 blocks and 8x8 luma.
-pub fn scan_idx(log2: u32, luma: bool, intra_mode: Option<u32>) -> usize {
+pub(crate) fn scan_idx(log2: u32, luma: bool, intra_mode: Option<u32>) -> usize {
     match intra_mode {
         Some(m) if log2 == 2 || (log2 == 3 && luma) => match m {
             6..=14 => 2,
@@ -148,7 +148,7 @@ struct Group {
 
 /// residual_coding (7.3.8.11) for a block of `levels` (row-major, 1 << log2 wide) with at
 /// least one nonzero level. No transform skip; sign hiding as `SIGN_HIDING` says.
-pub fn residual<S: Sink>(
+pub(crate) fn residual<S: Sink>(
     s: &mut S,
     scans: &Scans,
     levels: &[i32],
@@ -421,18 +421,18 @@ fn group_levels<S: Sink>(
 
 /// Everything about one intra CU's coding, kept from the search for the real write.
 #[derive(Clone, Debug)]
-pub struct IntraCu {
-    pub log2: u32,
+pub(crate) struct IntraCu {
+    pub(crate) log2: u32,
     /// Luma mode and how it is signalled.
-    pub mode: u32,
-    pub mpm: [u32; 3],
+    pub(crate) mode: u32,
+    pub(crate) mpm: [u32; 3],
     /// Luma, Cb, Cr levels (row-major) and their coded-block flags.
-    pub levels: [Vec<i32>; 3],
-    pub cbf: [bool; 3],
+    pub(crate) levels: [Vec<i32>; 3],
+    pub(crate) cbf: [bool; 3],
 }
 
 /// The luma mode signalling (prev_intra_luma_pred_flag, mpm_idx or rem_intra_luma_pred_mode).
-pub fn luma_mode<S: Sink>(s: &mut S, mode: u32, mpm: &[u32; 3]) {
+pub(crate) fn luma_mode<S: Sink>(s: &mut S, mode: u32, mpm: &[u32; 3]) {
     if let Some(idx) = mpm.iter().position(|&m| m == mode) {
         s.bin(ctx::PREV_INTRA_LUMA, 1);
         // mpm_idx: truncated rice, cMax 2, bypass.
@@ -449,7 +449,7 @@ pub fn luma_mode<S: Sink>(s: &mut S, mode: u32, mpm: &[u32; 3]) {
 }
 
 /// The luma part of an intra CU's coding (for comparing luma modes).
-pub fn intra_luma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
+pub(crate) fn intra_luma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
     luma_mode(s, cu.mode, &cu.mpm);
     s.bin(ctx::CBF_LUMA + 1, cu.cbf[0] as u32);
     if cu.cbf[0] {
@@ -460,7 +460,7 @@ pub fn intra_luma_part<S: Sink>(s: &mut S, scans: &Scans, cu: &IntraCu) {
 
 /// coding_unit for an intra CU in any slice (after the split flag), in syntax order. In a P
 /// slice `skip_ctx` is the context of its cu_skip_flag.
-pub fn intra_cu<S: Sink>(
+pub(crate) fn intra_cu<S: Sink>(
     s: &mut S,
     scans: &Scans,
     cu: &IntraCu,
@@ -512,18 +512,18 @@ fn residuals<S: Sink>(
 
 /// An inter CU (2Nx2N, one reference picture) as decided by the search.
 #[derive(Clone, Debug)]
-pub struct InterCu {
-    pub log2: u32,
+pub(crate) struct InterCu {
+    pub(crate) log2: u32,
     /// Skipped: merge without residual.
-    pub skip: bool,
+    pub(crate) skip: bool,
     /// merge_idx when merged, else None (AMVP with `mvd` and `mvp_idx`).
-    pub merge: Option<u8>,
-    pub mvd: [i32; 2],
-    pub mvp_idx: u8,
+    pub(crate) merge: Option<u8>,
+    pub(crate) mvd: [i32; 2],
+    pub(crate) mvp_idx: u8,
     /// The motion vector used (quarter luma samples).
-    pub mv: [i32; 2],
-    pub levels: [Vec<i32>; 3],
-    pub cbf: [bool; 3],
+    pub(crate) mv: [i32; 2],
+    pub(crate) levels: [Vec<i32>; 3],
+    pub(crate) cbf: [bool; 3],
 }
 
 /// merge_idx: truncated rice with cMax 4, first bin context-coded.
@@ -549,7 +549,7 @@ fn exp_golomb<S: Sink>(s: &mut S, mut v: u32, mut k: u32) {
 }
 
 /// mvd_coding (7.3.8.9).
-pub fn mvd<S: Sink>(s: &mut S, d: [i32; 2]) {
+pub(crate) fn mvd<S: Sink>(s: &mut S, d: [i32; 2]) {
     let a = [d[0].unsigned_abs(), d[1].unsigned_abs()];
     s.bin(ctx::MVD_GT0, (a[0] > 0) as u32);
     s.bin(ctx::MVD_GT0, (a[1] > 0) as u32);
@@ -569,7 +569,7 @@ pub fn mvd<S: Sink>(s: &mut S, d: [i32; 2]) {
 }
 
 /// coding_unit for an inter CU in a P slice (after the split flag).
-pub fn inter_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &InterCu, skip_ctx: usize) {
+pub(crate) fn inter_cu<S: Sink>(s: &mut S, scans: &Scans, cu: &InterCu, skip_ctx: usize) {
     s.bin(ctx::SKIP + skip_ctx, cu.skip as u32);
     if cu.skip {
         merge_idx(s, cu.merge.expect("a skipped CU is merged"));

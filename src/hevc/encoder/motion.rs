@@ -147,10 +147,9 @@ impl PictureEncoder {
         mv
     }
 
-    /// The half-sample planes of the reference luma (x+1/2, y+1/2, both), exact 8-tap values,
-    /// computed once per P picture so the motion search reads instead of filtering.
-    /// Builds the three half-sample planes of `refp`; on `threads` > 1 threads, one plane a
-    /// thread.
+    /// Builds the half-sample planes of the reference luma (x+1/2, y+1/2, both), exact 8-tap
+    /// values, once per P picture so the motion search reads instead of filtering; on
+    /// `threads` > 1 threads, one plane a thread.
     pub(super) fn build_hpel(&mut self, threads: usize) {
         let refp = &*self.refp;
         let (w, h) = (refp.w, refp.h);

@@ -96,6 +96,7 @@ impl PictureEncoder {
         (d, node, e)
     }
 
+    /// Saves the n x n area at (x, y): its reconstruction and maps.
     fn snapshot(&self, x: usize, y: usize, n: usize) -> Snapshot {
         let mut rec: [Vec<u8>; 3] = Default::default();
         for (c, r) in rec.iter_mut().enumerate() {
@@ -130,6 +131,7 @@ impl PictureEncoder {
         }
     }
 
+    /// Puts back an area saved by `snapshot` (and marks it available again).
     fn restore(&mut self, s: &Snapshot, x: usize, y: usize, n: usize) {
         for c in 0..3 {
             let (bx, by, bn) = if c == 0 {
@@ -156,6 +158,8 @@ impl PictureEncoder {
         }
     }
 
+    /// Writes the decided tree `node` of the block at (x, y) (split flags, then each CU's
+    /// syntax) and records its CUs' deblocking information in `dbk`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn write_node(
         &self,

@@ -96,7 +96,7 @@ impl PictureEncoder {
         }
     }
 
-    /// SSE of a w x w block of component c against `blk`.
+    /// SSE of an n x n block of component c against `blk`.
     pub(super) fn sse(&self, c: usize, x: usize, y: usize, n: usize, blk: &[u8]) -> u64 {
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
         let mut sse = 0u64;

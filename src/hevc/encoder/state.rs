@@ -51,6 +51,9 @@ impl Maps {
 }
 
 impl PictureEncoder {
+    /// Context of split_cu_flag: left and above neighbours coded deeper than `depth`
+    /// (9.3.4.2.2).
+    #[inline]
     pub(super) fn split_ctx(&self, x: usize, y: usize, depth: u32) -> usize {
         let m = &self.maps;
         let l = x > 0 && m.depth[(y / 4) * m.w4 + (x - 1) / 4] as u32 > depth;
@@ -59,6 +62,7 @@ impl PictureEncoder {
     }
 
     /// Context of cu_skip_flag: skipped left and above neighbours (9.3.4.2.2).
+    #[inline]
     pub(super) fn skip_ctx(&self, x: usize, y: usize) -> usize {
         let m = &self.maps;
         let l = x > 0 && m.skip[(y / 4) * m.w4 + (x - 1) / 4];
@@ -68,6 +72,7 @@ impl PictureEncoder {
 
     /// Motion of the prediction block covering luma (x, y) when it is available for
     /// prediction (inside the picture, already decoded, inter).
+    #[inline]
     pub(super) fn nb_motion(&self, x: i32, y: i32) -> Option<Mv> {
         let m = &self.maps;
         if x < 0 || y < 0 || x >= self.src.w as i32 || y >= self.src.h as i32 {
