@@ -1,8 +1,7 @@
 //! The CU of a P slice: skip and merge (best merge candidate by SATD), motion-searched AMVP,
 //! and intra where inter prediction is poor, each by rate-distortion cost.
 
-use super::quadtree::Node;
-use super::PictureEncoder;
+use super::{Node, PictureEncoder};
 use crate::hevc::inter::{self, amvp_candidates, mc, merge_candidates, Motion, Mv};
 use crate::hevc::intra::DC;
 use crate::hevc::picture::Blk3;

@@ -13,7 +13,7 @@ use super::deblock::{deblock, DeblockMap};
 use super::inter::Motion;
 use super::params::CTB_LOG2;
 use super::picture::Planes;
-use super::syntax::{Estimator, Writer};
+use super::syntax::{Estimator, InterCu, IntraCu, Writer};
 use super::tables::Scans;
 use super::transform::{chroma_qp, Matrices};
 use state::Maps;
@@ -26,6 +26,13 @@ mod quadtree;
 mod residual;
 mod state;
 mod wpp;
+
+/// A CTU's coding tree as the quadtree search decided it, kept for writing.
+enum Node {
+    Split(Box<[Option<Node>; 4]>),
+    Cu(Box<IntraCu>),
+    Inter(Box<InterCu>),
+}
 
 /// Search effort knobs (defaults chosen from the intra benchmark; see BENCHMARKS.md).
 #[derive(Clone, Copy, Debug)]

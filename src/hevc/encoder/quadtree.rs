@@ -2,18 +2,11 @@
 //! restore of the area's reconstruction and maps when a split loses), and the writing of the
 //! decided tree with its deblocking information.
 
-use super::PictureEncoder;
+use super::{Node, PictureEncoder};
 use crate::hevc::deblock::{BlockInfo, DeblockMap};
 use crate::hevc::inter::Motion;
 use crate::hevc::params::MIN_CB_LOG2;
-use crate::hevc::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
-
-/// A CTU's coding tree as decided by the search.
-pub(super) enum Node {
-    Split(Box<[Option<Node>; 4]>),
-    Cu(Box<IntraCu>),
-    Inter(Box<InterCu>),
-}
+use crate::hevc::syntax::{self, Estimator, Sink, Writer};
 
 /// A saved copy of an area's reconstruction and maps.
 struct Snapshot {
