@@ -20,7 +20,6 @@ pub mod hevc;
 #[allow(unsafe_code)]
 mod kernels;
 pub mod mjpeg;
-pub mod ratecontrol;
 
 pub use api::{Encoder, Packet, Poll, Stats};
 pub use config::{CodecId, EncoderConfig, RcMode};

@@ -1,25 +1,25 @@
 //! RBSP bit writer (u(n), ue(v), se(v)) and NAL unit packaging with emulation prevention (7.4.2).
 
 #[derive(Default)]
-pub struct BitWriter {
-    pub buf: Vec<u8>,
+pub(crate) struct BitWriter {
+    pub(crate) buf: Vec<u8>,
     cur: u64,
     n: u32,
 }
 
 impl BitWriter {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Writes the low `len` bits of `v` (len <= 32).
-    pub fn u(&mut self, v: u32, len: u32) {
+    pub(crate) fn u(&mut self, v: u32, len: u32) {
         for i in (0..len).rev() {
             self.bit((v >> i) & 1);
         }
     }
 
-    pub fn bit(&mut self, b: u32) {
+    pub(crate) fn bit(&mut self, b: u32) {
         self.cur = (self.cur << 1) | (b as u64 & 1);
         self.n += 1;
         if self.n == 8 {
@@ -29,12 +29,12 @@ impl BitWriter {
         }
     }
 
-    pub fn flag(&mut self, b: bool) {
+    pub(crate) fn flag(&mut self, b: bool) {
         self.bit(b as u32);
     }
 
     /// Unsigned Exp-Golomb.
-    pub fn ue(&mut self, v: u32) {
+    pub(crate) fn ue(&mut self, v: u32) {
         let x = v as u64 + 1;
         let len = 64 - x.leading_zeros();
         self.u(0, len - 1);
@@ -44,7 +44,7 @@ impl BitWriter {
     }
 
     /// Signed Exp-Golomb.
-    pub fn se(&mut self, v: i32) {
+    pub(crate) fn se(&mut self, v: i32) {
         self.ue(if v > 0 {
             2 * v as u32 - 1
         } else {
@@ -52,30 +52,28 @@ impl BitWriter {
         });
     }
 
-    pub fn byte_aligned(&self) -> bool {
-        self.n == 0
-    }
-
     /// rbsp_trailing_bits: a 1 then zeros to the byte boundary.
-    pub fn trailing_bits(&mut self) {
+    pub(crate) fn trailing_bits(&mut self) {
         self.bit(1);
         self.align_zero();
     }
 
-    pub fn align_zero(&mut self) {
+    pub(crate) fn align_zero(&mut self) {
         while self.n != 0 {
             self.bit(0);
         }
     }
 
-    pub fn bytes(&self) -> &[u8] {
+    /// The written bytes (tests: a whole number of bytes must have been written).
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> &[u8] {
         debug_assert!(self.n == 0);
         &self.buf
     }
 }
 
 /// NAL unit types venc writes.
-pub mod nal {
+pub(crate) mod nal {
     pub(crate) const TRAIL_R: u8 = 1;
     pub(crate) const IDR_W_RADL: u8 = 19;
     pub(crate) const VPS: u8 = 32;
@@ -86,7 +84,7 @@ pub mod nal {
 
 /// Appends one NAL unit to `out`: start code, 2-byte header, payload with emulation prevention
 /// (a 0x03 after any two zero bytes followed by a byte <= 3).
-pub fn write_nal(out: &mut Vec<u8>, nal_type: u8, rbsp: &[u8]) {
+pub(crate) fn write_nal(out: &mut Vec<u8>, nal_type: u8, rbsp: &[u8]) {
     out.extend_from_slice(&[0, 0, 0, 1]);
     out.push(nal_type << 1);
     out.push(1); // nuh_layer_id 0, nuh_temporal_id_plus1 1
@@ -109,7 +107,7 @@ fn escape(rbsp: &[u8], mut emit: impl FnMut(u8)) {
 /// Size of `bytes` once escaped in a NAL unit, when the byte before them is not zero (true
 /// after a slice header or a substream: both end with a byte holding a 1 bit), which is what
 /// WPP entry points count.
-pub fn escaped_len(bytes: &[u8]) -> usize {
+pub(crate) fn escaped_len(bytes: &[u8]) -> usize {
     let mut n = 0;
     escape(bytes, |_| n += 1);
     n

@@ -5,14 +5,14 @@ use super::bitwriter::BitWriter;
 use super::tables::{init_values, RANGE_LPS, TRANS_LPS};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Context {
-    pub state: u8,
-    pub mps: u8,
+pub(crate) struct Context {
+    pub(crate) state: u8,
+    pub(crate) mps: u8,
 }
 
 impl Context {
     /// 9.3.2.2: state from the initValue and the slice QP.
-    pub fn init(init_value: u8, qp: i32) -> Self {
+    pub(crate) fn init(init_value: u8, qp: i32) -> Self {
         let slope = (init_value >> 4) as i32 * 5 - 45;
         let offset = ((init_value & 15) as i32) * 8 - 16;
         let pre = (((slope * qp.clamp(0, 51)) >> 4) + offset).clamp(1, 126);
@@ -30,14 +30,16 @@ impl Context {
     }
 }
 
-pub fn init_contexts(init_type: usize, qp: i32) -> Vec<Context> {
+/// Every context of a slice initialised for `init_type` (0 I, 1 P) at slice QP `qp` (9.3.2.2).
+pub(crate) fn init_contexts(init_type: usize, qp: i32) -> Vec<Context> {
     init_values(init_type)
         .iter()
         .map(|&v| Context::init(v, qp))
         .collect()
 }
 
-pub struct Cabac<'a> {
+/// The arithmetic coder (9.3.4.3) writing into a bit writer; contexts are kept by the caller.
+pub(crate) struct Cabac<'a> {
     low: u32,
     range: u32,
     outstanding: u32,
@@ -46,7 +48,7 @@ pub struct Cabac<'a> {
 }
 
 impl<'a> Cabac<'a> {
-    pub fn new(w: &'a mut BitWriter) -> Self {
+    pub(crate) fn new(w: &'a mut BitWriter) -> Self {
         Cabac {
             low: 0,
             range: 510,
@@ -84,7 +86,7 @@ impl<'a> Cabac<'a> {
         }
     }
 
-    pub fn encode(&mut self, c: &mut Context, bin: u32) {
+    pub(crate) fn encode(&mut self, c: &mut Context, bin: u32) {
         let lps = RANGE_LPS[c.state as usize][((self.range >> 6) & 3) as usize] as u32;
         self.range -= lps;
         if bin != c.mps as u32 {
@@ -100,7 +102,7 @@ impl<'a> Cabac<'a> {
         self.renorm();
     }
 
-    pub fn bypass(&mut self, bin: u32) {
+    pub(crate) fn bypass(&mut self, bin: u32) {
         self.low <<= 1;
         if bin != 0 {
             self.low += self.range;
@@ -117,7 +119,7 @@ impl<'a> Cabac<'a> {
     }
 
     /// `n` bypass bins, most significant first.
-    pub fn bypass_bits(&mut self, v: u32, n: u32) {
+    pub(crate) fn bypass_bits(&mut self, v: u32, n: u32) {
         for i in (0..n).rev() {
             self.bypass((v >> i) & 1);
         }
@@ -125,7 +127,7 @@ impl<'a> Cabac<'a> {
 
     /// end_of_slice_segment_flag & co.: terminate bin; when 1, flushes (9.3.4.3.5). The last
     /// bit written by the flush is the rbsp_stop_one_bit.
-    pub fn terminate(&mut self, bin: u32) {
+    pub(crate) fn terminate(&mut self, bin: u32) {
         self.range -= 2;
         if bin != 0 {
             self.low += self.range;
@@ -141,7 +143,7 @@ impl<'a> Cabac<'a> {
 }
 
 /// Fractional cost in 1/32768 bit units of coding `bin` with context state (entropy estimate).
-pub fn bin_cost(c: &Context, bin: u32) -> u32 {
+pub(crate) fn bin_cost(c: &Context, bin: u32) -> u32 {
     // Probability of the LPS for state s is about 0.5 * 0.949^s (9.3.4.3 design).
     static TABLE: std::sync::OnceLock<[[u32; 2]; 64]> = std::sync::OnceLock::new();
     let t = TABLE.get_or_init(|| {
@@ -270,7 +272,7 @@ mod tests {
             .map(|_| (rnd() % 10, rnd(), (rnd() % 8) as usize))
             .collect();
         let mut w = BitWriter::new();
-        let mut ctxs = vec![Context::init(140, 30); 8];
+        let mut ctxs = [Context::init(140, 30); 8];
         {
             let mut e = Cabac::new(&mut w);
             for &(kind, v, c) in &ops {
@@ -287,7 +289,7 @@ mod tests {
             e.terminate(1);
         }
         w.align_zero();
-        let mut ctxd = vec![Context::init(140, 30); 8];
+        let mut ctxd = [Context::init(140, 30); 8];
         let mut d = Dec::new(w.bytes());
         for &(kind, v, c) in &ops {
             if kind < 7 {

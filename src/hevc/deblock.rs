@@ -2,30 +2,31 @@
 //! luma strong/normal filters, chroma filter at bS 2; all vertical edges of the picture first,
 //! then all horizontal edges.
 
+use super::picture::Planes;
 use super::transform::chroma_qp;
 
 #[derive(Clone, Copy, Default, Debug)]
-pub struct BlockInfo {
-    pub qp_y: i8,
-    pub intra: bool,
+pub(crate) struct BlockInfo {
+    pub(crate) qp_y: i8,
+    pub(crate) intra: bool,
     /// The transform block containing this 4x4 has nonzero luma coefficients.
-    pub nonzero: bool,
+    pub(crate) nonzero: bool,
     /// Motion (quarter pel) and reference index (-1: none) for inter blocks.
-    pub mv: [i16; 2],
-    pub ref_idx: i8,
+    pub(crate) mv: [i16; 2],
+    pub(crate) ref_idx: i8,
 }
 
 /// Per-4x4 information of a picture (coded size, multiples of 8).
-pub struct DeblockMap {
-    pub w4: usize,
-    pub h4: usize,
-    pub info: Vec<BlockInfo>,
+pub(crate) struct DeblockMap {
+    pub(crate) w4: usize,
+    pub(crate) h4: usize,
+    pub(crate) info: Vec<BlockInfo>,
     /// Bit 0: left edge of this 4x4 is a TU edge; bit 1: a PU edge. Bits 2/3: same for the top.
-    pub edges: Vec<u8>,
+    pub(crate) edges: Vec<u8>,
 }
 
 impl DeblockMap {
-    pub fn new(width: usize, height: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize) -> Self {
         let (w4, h4) = (width / 4, height / 4);
         DeblockMap {
             w4,
@@ -35,7 +36,7 @@ impl DeblockMap {
         }
     }
 
-    pub fn set_block(&mut self, x: usize, y: usize, w: usize, h: usize, bi: BlockInfo) {
+    pub(crate) fn set_block(&mut self, x: usize, y: usize, w: usize, h: usize, bi: BlockInfo) {
         for by in y / 4..(y + h) / 4 {
             for bx in x / 4..(x + w) / 4 {
                 self.info[by * self.w4 + bx] = bi;
@@ -52,11 +53,11 @@ impl DeblockMap {
         }
     }
 
-    pub fn mark_tu(&mut self, x: usize, y: usize, size: usize) {
+    pub(crate) fn mark_tu(&mut self, x: usize, y: usize, size: usize) {
         self.mark(x, y, size, size, 1, 4);
     }
 
-    pub fn mark_pu(&mut self, x: usize, y: usize, w: usize, h: usize) {
+    pub(crate) fn mark_pu(&mut self, x: usize, y: usize, w: usize, h: usize) {
         self.mark(x, y, w, h, 2, 8);
     }
 
@@ -68,9 +69,8 @@ impl DeblockMap {
         let (a, b) = (&self.info[p], &self.info[q]);
         if a.intra || b.intra {
             2
-        } else if flags & tu_bit != 0 && (a.nonzero || b.nonzero) {
-            1
-        } else if a.ref_idx != b.ref_idx
+        } else if (flags & tu_bit != 0 && (a.nonzero || b.nonzero))
+            || a.ref_idx != b.ref_idx
             || (a.mv[0] - b.mv[0]).abs() >= 4
             || (a.mv[1] - b.mv[1]).abs() >= 4
         {
@@ -173,18 +173,11 @@ fn chroma_segment(pl: &mut [u8], idx: &dyn Fn(i32, usize) -> usize, qpc: i32, li
     }
 }
 
-/// Deblocks a reconstructed picture (coded size; chroma planes width/2 x height/2).
-pub fn deblock(
-    map: &DeblockMap,
-    y: &mut [u8],
-    u: &mut [u8],
-    v: &mut [u8],
-    width: usize,
-    height: usize,
-    cb_off: i32,
-    cr_off: i32,
-) {
-    debug_assert_eq!(y.len(), width * height);
+/// Deblocks a reconstructed picture (coded size) in place; `cb_off` and `cr_off` are the
+/// PPS chroma QP offsets.
+pub(crate) fn deblock(map: &DeblockMap, pic: &mut Planes, cb_off: i32, cr_off: i32) {
+    let width = pic.w;
+    let (y, u, v) = (&mut pic.y[..], &mut pic.u[..], &mut pic.v[..]);
     let (w4, h4) = (map.w4, map.h4);
     let cw = width / 2;
     for dir in 0..2 {
@@ -251,15 +244,25 @@ pub fn deblock(
 mod tests {
     use super::*;
 
+    /// A w x h picture with luma `y` and flat chroma.
+    fn planes(w: usize, h: usize, y: Vec<u8>) -> Planes {
+        Planes {
+            w,
+            h,
+            y,
+            u: vec![128; w * h / 4],
+            v: vec![128; w * h / 4],
+        }
+    }
+
     #[test]
     fn no_filter_without_an_edge_and_filter_at_intra_edges() {
         let (w, h) = (16, 8);
-        let mut y: Vec<u8> = (0..w * h)
+        let y: Vec<u8> = (0..w * h)
             .map(|i| if i % w < 8 { 100 } else { 110 })
             .collect();
         let orig = y.clone();
-        let mut u = vec![128u8; w * h / 4];
-        let mut v = u.clone();
+        let mut pic = planes(w, h, y);
         let mut m = DeblockMap::new(w, h);
         m.set_block(
             0,
@@ -272,26 +275,25 @@ mod tests {
                 ..Default::default()
             },
         );
-        deblock(&m, &mut y, &mut u, &mut v, w, h, 0, 0);
-        assert_eq!(y, orig, "no TU/PU edge at x=8: untouched");
+        deblock(&m, &mut pic, 0, 0);
+        assert_eq!(pic.y, orig, "no TU/PU edge at x=8: untouched");
         m.mark_tu(0, 0, 8);
         m.mark_tu(8, 0, 8);
-        deblock(&m, &mut y, &mut u, &mut v, w, h, 0, 0);
+        deblock(&m, &mut pic, 0, 0);
         // QP 37: beta 36, tc (bS 2) = TC[39] = 5. Flat sides, step 10: strong filter applies
         // (|p0-q0| = 10 < (5*5+1)>>1 = 13). p0' = (100+200+200+220+110+4)>>3 = 104
-        assert_eq!(y[7], 104);
-        assert_eq!(y[8], ((100 + 200 + 220 + 220 + 110 + 4) >> 3) as u8); // q0' = 106
-        assert_eq!(y[5], ((200 + 300 + 100 + 100 + 110 + 4) >> 3) as u8); // p2' = 101
+        assert_eq!(pic.y[7], 104);
+        assert_eq!(pic.y[8], ((100 + 200 + 220 + 220 + 110 + 4) >> 3) as u8); // q0' = 106
+        assert_eq!(pic.y[5], ((200 + 300 + 100 + 100 + 110 + 4) >> 3) as u8); // p2' = 101
     }
 
     #[test]
     fn normal_filter_when_step_is_large() {
         let (w, h) = (16, 8);
-        let mut y: Vec<u8> = (0..w * h)
+        let y: Vec<u8> = (0..w * h)
             .map(|i| if i % w < 8 { 90 } else { 120 })
             .collect();
-        let mut u = vec![128u8; w * h / 4];
-        let mut v = u.clone();
+        let mut pic = planes(w, h, y);
         let mut m = DeblockMap::new(w, h);
         m.set_block(
             0,
@@ -305,15 +307,15 @@ mod tests {
             },
         );
         m.mark_tu(8, 0, 8);
-        deblock(&m, &mut y, &mut u, &mut v, w, h, 0, 0);
+        deblock(&m, &mut pic, 0, 0);
         // QP 45: beta 50, tc = TC[47] = 13; |p0-q0| = 30 >= (65+1)>>1 = 33? no, 30 < 33 -> strong
         // is allowed only if also flatness passes (it does): strong filter, clipped to 2*tc = 26.
-        assert_eq!(y[7], ((90 + 180 + 180 + 240 + 120 + 4) >> 3) as u8);
+        assert_eq!(pic.y[7], ((90 + 180 + 180 + 240 + 120 + 4) >> 3) as u8);
         // Large step (tc*10 exceeded) with normal filtering: nothing changes.
-        let mut y: Vec<u8> = (0..w * h)
+        pic.y = (0..w * h)
             .map(|i| if i % w < 8 { 10 } else { 250 })
             .collect();
-        let before = y.clone();
+        let before = pic.y.clone();
         m.set_block(
             0,
             0,
@@ -325,7 +327,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        deblock(&m, &mut y, &mut u, &mut v, w, h, 0, 0);
-        assert_eq!(y, before, "tc 1 at QP 20: |delta| >= 10 tc, no filtering");
+        deblock(&m, &mut pic, 0, 0);
+        assert_eq!(
+            pic.y, before,
+            "tc 1 at QP 20: |delta| >= 10 tc, no filtering"
+        );
     }
 }

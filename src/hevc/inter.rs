@@ -3,7 +3,7 @@
 //! list (8.5.3.2.2–8.5.3.2.5) and the AMVP predictor list (8.5.3.2.6–8.5.3.2.7), and the
 //! motion search's cost helpers.
 
-use super::encoder::Planes;
+use super::picture::Planes;
 use crate::kernels::hevc_mc::interpolate;
 use crate::kernels::sad::sad;
 

@@ -1,6 +1,7 @@
 //! MD5 (RFC 1321), for the decoded-picture-hash SEI.
 
-pub struct Md5 {
+/// Incremental MD5 state.
+pub(crate) struct Md5 {
     state: [u32; 4],
     buf: Vec<u8>,
     len: u64,
@@ -18,7 +19,7 @@ fn k_table() -> [u32; 64] {
 }
 
 impl Md5 {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Md5 {
             state: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476],
             buf: Vec::with_capacity(64),
@@ -54,7 +55,7 @@ impl Md5 {
         }
     }
 
-    pub fn update(&mut self, data: &[u8]) {
+    pub(crate) fn update(&mut self, data: &[u8]) {
         let k = k_table();
         self.len += data.len() as u64;
         let mut data = data;
@@ -76,7 +77,7 @@ impl Md5 {
         self.buf.extend_from_slice(chunks.remainder());
     }
 
-    pub fn finish(mut self) -> [u8; 16] {
+    pub(crate) fn finish(mut self) -> [u8; 16] {
         let bits = self.len.wrapping_mul(8);
         let mut pad = vec![0x80u8];
         while (self.len + pad.len() as u64) % 64 != 56 {

@@ -2,28 +2,32 @@
 //! previous picture in between; CABAC, 32x32 CTUs, CU quadtree 32..8 decided by RD cost,
 //! deblocking, MD5 picture-hash SEI.
 
-pub mod bitwriter;
-pub mod cabac;
-pub mod deblock;
-pub mod encoder;
-pub mod inter;
-pub mod intra;
-pub mod md5;
-pub mod params;
-pub mod satd;
-pub mod syntax;
-pub mod tables;
-pub mod transform;
+pub(crate) mod bitwriter;
+pub(crate) mod cabac;
+pub(crate) mod deblock;
+pub(crate) mod encoder;
+pub(crate) mod inter;
+pub(crate) mod intra;
+pub(crate) mod md5;
+pub(crate) mod params;
+pub(crate) mod picture;
+pub(crate) mod rate;
+pub(crate) mod satd;
+pub(crate) mod syntax;
+pub(crate) mod tables;
+pub(crate) mod transform;
 
 use crate::codec::{Codec, CodecOutput, FrameIn, FrameType};
 use crate::config::{flags, EncoderConfig};
 use crate::error::Result;
-use crate::ratecontrol::{RateControl, RcFrame};
 use bitwriter::{escaped_len, nal, write_nal, BitWriter};
 use encoder::PictureEncoder;
 use params::StreamParams;
+use rate::{RateControl, RcFrame};
 
-pub struct HevcEncoder {
+/// The H.265 codec behind the `Codec` trait: picture types, rate control, parameter sets and
+/// slice packaging around the picture encoder.
+pub(crate) struct HevcEncoder {
     params: StreamParams,
     pic: PictureEncoder,
     /// The other threads' picture encoders (wavefront rows) when `threads` > 1.
@@ -44,7 +48,7 @@ pub struct HevcEncoder {
 }
 
 impl HevcEncoder {
-    pub fn new(cfg: &EncoderConfig) -> Result<Self> {
+    pub(crate) fn new(cfg: &EncoderConfig) -> Result<Self> {
         let br = if cfg.rc_mode.targets_bitrate() {
             cfg.bitrate_kbps.max(cfg.max_bitrate_kbps)
         } else {
@@ -129,7 +133,7 @@ impl Codec for HevcEncoder {
         let t = if idr { RcFrame::Intra } else { RcFrame::Inter };
         let (cx, still) = self.complexity(!idr);
         if !idr {
-            self.rc.still = still;
+            self.rc.set_still_scene(still);
         }
         let qp = self.rc.next_qp(t, cx);
         let mut out = if idr {

@@ -3,43 +3,48 @@
 
 use super::bitwriter::{nal, write_nal, BitWriter};
 
-/// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
-/// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
-/// minimum CU 8, transform sizes 4..32.
 /// Sign data hiding: one sign per 4x4 coefficient group carried by the parity of its levels
 /// (PPS flag; the quantiser adjusts levels to match, see `transform::hide_signs`).
 pub(crate) const SIGN_HIDING: bool = true;
 
+// Block sizes (log2): CTU 32 because at the sizes this library serves (camera streams on
+// small CPUs) 64x64 intra CUs almost never win in RD, and 32 halves the search per CTU;
+// minimum CU 8, transform sizes 4..32.
+/// CTU size (log2).
 pub(crate) const CTB_LOG2: u32 = 5;
+/// Smallest CU (log2).
 pub(crate) const MIN_CB_LOG2: u32 = 3;
-pub(crate) const MIN_TB_LOG2: u32 = 2;
-pub(crate) const MAX_TB_LOG2: u32 = 5;
+const MIN_TB_LOG2: u32 = 2;
+const MAX_TB_LOG2: u32 = 5;
+
+/// Merge candidates in P slices (the whole list `inter::merge_candidates` builds).
+const MAX_NUM_MERGE_CAND: u32 = 5;
 
 /// What the parameter sets describe.
 #[derive(Clone, Debug)]
-pub struct StreamParams {
+pub(crate) struct StreamParams {
     /// Picture size as the caller gave it.
-    pub width: u32,
-    pub height: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
     /// Coded size (multiples of the minimum CU).
-    pub coded_width: u32,
-    pub coded_height: u32,
-    pub fps_num: u32,
-    pub fps_den: u32,
+    pub(crate) coded_width: u32,
+    pub(crate) coded_height: u32,
+    pub(crate) fps_num: u32,
+    pub(crate) fps_den: u32,
     /// Bitrate used to pick the level (kbps), 0 when unknown (fixed QP).
-    pub bitrate_kbps: u32,
+    pub(crate) bitrate_kbps: u32,
     /// Pictures the decoder must hold (1 for all-intra, 2 with one reference).
-    pub max_dec_pic_buffering: u32,
-    pub log2_max_poc_lsb: u32,
+    pub(crate) max_dec_pic_buffering: u32,
+    pub(crate) log2_max_poc_lsb: u32,
     /// The short-term reference picture set in the SPS: one picture, the previous one.
-    pub inter: bool,
+    pub(crate) inter: bool,
     /// Wavefront parallel processing (entropy_coding_sync_enabled_flag): one substream per
     /// CTU row, entry points in the slice header. Set when a channel encodes on several threads.
-    pub wpp: bool,
+    pub(crate) wpp: bool,
 }
 
 impl StreamParams {
-    pub fn new(
+    pub(crate) fn new(
         width: u32,
         height: u32,
         fps_num: u32,
@@ -65,7 +70,7 @@ impl StreamParams {
 
     /// general_level_idc (30 x level) from Table A.8 (Main tier): the lowest level whose
     /// picture size, dimensions, sample rate and bitrate all fit.
-    pub fn level_idc(&self) -> u8 {
+    pub(crate) fn level_idc(&self) -> u8 {
         // (level_idc, MaxLumaPs, MaxLumaSr, MaxBR kbps main tier)
         const LEVELS: [(u8, u64, u64, u64); 13] = [
             (30, 36_864, 552_960, 128),
@@ -120,7 +125,7 @@ impl StreamParams {
         w.flag(false); // poc_proportional_to_timing_flag
     }
 
-    pub fn vps(&self) -> Vec<u8> {
+    pub(crate) fn vps(&self) -> Vec<u8> {
         let mut w = BitWriter::new();
         w.u(0, 4); // vps_video_parameter_set_id
         w.flag(true); // vps_base_layer_internal_flag
@@ -144,7 +149,7 @@ impl StreamParams {
         w.buf
     }
 
-    pub fn sps(&self) -> Vec<u8> {
+    pub(crate) fn sps(&self) -> Vec<u8> {
         let mut w = BitWriter::new();
         w.u(0, 4); // sps_video_parameter_set_id
         w.u(0, 3); // sps_max_sub_layers_minus1
@@ -216,7 +221,7 @@ impl StreamParams {
         w.buf
     }
 
-    pub fn pps(&self) -> Vec<u8> {
+    pub(crate) fn pps(&self) -> Vec<u8> {
         let mut w = BitWriter::new();
         w.ue(0); // pps_pic_parameter_set_id
         w.ue(0); // pps_seq_parameter_set_id
@@ -251,7 +256,7 @@ impl StreamParams {
     }
 
     /// VPS, SPS and PPS as Annex-B NAL units.
-    pub fn headers(&self) -> Vec<u8> {
+    pub(crate) fn headers(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(128);
         write_nal(&mut out, nal::VPS, &self.vps());
         write_nal(&mut out, nal::SPS, &self.sps());
@@ -262,7 +267,7 @@ impl StreamParams {
     /// slice_segment_header (7.3.6.1) for a whole-picture slice, up to and including its
     /// byte_alignment(). `poc` is ignored for IDR pictures.
     /// `entry_sizes`: with WPP, the escaped byte size of every substream but the last.
-    pub fn slice_header(
+    pub(crate) fn slice_header(
         &self,
         w: &mut BitWriter,
         idr: bool,
@@ -284,12 +289,14 @@ impl StreamParams {
             w.flag(true); // short_term_ref_pic_set_sps_flag (the only set: no index coded)
             w.flag(true); // slice_temporal_mvp_enabled_flag (sps flag set in inter streams)
             w.flag(false); // num_ref_idx_active_override_flag
-                           // cabac_init_present_flag 0; collocated picture: the one reference
-                           // (collocated_from_l0 inferred, collocated_ref_idx not coded).
-            w.ue(5 - 5); // five_minus_max_num_merge_cand: 5 candidates
+
+            // cabac_init_present_flag 0; collocated picture: the one reference
+            // (collocated_from_l0 inferred, collocated_ref_idx not coded).
+            w.ue(5 - MAX_NUM_MERGE_CAND); // five_minus_max_num_merge_cand
         }
         w.se(qp - 26); // slice_qp_delta
-                       // Deblocking: controlled by the PPS defaults (on); no override, no cross-slice flag.
+
+        // Deblocking: controlled by the PPS defaults (on); no override, no cross-slice flag.
         if self.wpp {
             w.ue(entry_sizes.len() as u32); // num_entry_point_offsets
             if let Some(&max) = entry_sizes.iter().max() {
@@ -306,7 +313,7 @@ impl StreamParams {
 }
 
 /// The decoded picture hash SEI (payloadType 132, MD5) for a picture of the coded size.
-pub fn md5_sei(planes: [&[u8]; 3]) -> Vec<u8> {
+pub(crate) fn md5_sei(planes: [&[u8]; 3]) -> Vec<u8> {
     let mut w = BitWriter::new();
     w.u(132, 8); // payloadType
     w.u(1 + 3 * 16, 8); // payloadSize

@@ -77,7 +77,7 @@ pub(crate) const TRANS_LPS: [u8; 64] = [
 ];
 
 /// Context indices in venc's context array, per syntax element.
-pub mod ctx {
+pub(crate) mod ctx {
     pub(crate) const SPLIT_CU: usize = 0; // 3
     pub(crate) const PART_MODE: usize = 3; // 1 (intra: bin 0 only)
     pub(crate) const PREV_INTRA_LUMA: usize = 4; // 1
@@ -103,7 +103,7 @@ pub mod ctx {
 }
 
 /// initValue per context for initType 0 (I slices) and 1 (P slices), in `ctx` order.
-pub fn init_values(init_type: usize) -> [u8; ctx::COUNT] {
+pub(crate) fn init_values(init_type: usize) -> [u8; ctx::COUNT] {
     let mut v = [154u8; ctx::COUNT];
     let mut put = |at: usize, vals: &[u8]| v[at..at + vals.len()].copy_from_slice(vals);
     let t = init_type;
@@ -178,7 +178,7 @@ pub fn init_values(init_type: usize) -> [u8; ctx::COUNT] {
 
 /// Scan orders: `scan(log2_size, scan_idx)` gives (x, y) positions; 0 = up-right diagonal,
 /// 1 = horizontal, 2 = vertical (6.5.3–6.5.5).
-pub fn scan(blk: usize, scan_idx: usize) -> Vec<(u8, u8)> {
+pub(crate) fn scan(blk: usize, scan_idx: usize) -> Vec<(u8, u8)> {
     let mut v = Vec::with_capacity(blk * blk);
     match scan_idx {
         0 => {
@@ -215,18 +215,18 @@ pub fn scan(blk: usize, scan_idx: usize) -> Vec<(u8, u8)> {
 }
 
 /// Precomputed 4x4 and sub-block scans for all three orders and block sizes 1x1..8x8 sub-blocks.
-pub struct Scans {
+pub(crate) struct Scans {
     /// [scan_idx] 4x4 positions inside a sub-block.
-    pub in_sb: [Vec<(u8, u8)>; 3],
+    pub(crate) in_sb: [Vec<(u8, u8)>; 3],
     /// [log2 of sub-blocks per side 0..=3][scan_idx] sub-block positions.
-    pub sb: [[Vec<(u8, u8)>; 3]; 4],
+    pub(crate) sb: [[Vec<(u8, u8)>; 3]; 4],
     /// [log2 size - 2][scan_idx] every position of a block in coding order (sub-block by
     /// sub-block, forward), as raster indices y * size + x.
-    pub full: [[Vec<u16>; 3]; 4],
+    pub(crate) full: [[Vec<u16>; 3]; 4],
 }
 
 impl Scans {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let f = |n: usize| [scan(n, 0), scan(n, 1), scan(n, 2)];
         let in_sb = f(4);
         let sb = [f(1), f(2), f(4), f(8)];

@@ -2,7 +2,7 @@
 //! (`kernels::hevc_dct`, `kernels::hevc_quant`, re-exported here); sign data hiding and the
 //! chroma QP mapping are here.
 
-pub use crate::kernels::hevc_dct::{forward, inverse, matrix, Matrices};
+pub use crate::kernels::hevc_dct::{forward, inverse, Matrices};
 use crate::kernels::hevc_quant::QUANT_SCALE;
 pub use crate::kernels::hevc_quant::{dequantize, quantize};
 

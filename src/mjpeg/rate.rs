@@ -9,7 +9,7 @@
 use super::tables::{quality_for_scale, quality_scale};
 
 #[derive(Debug, Clone)]
-pub struct JpegRate {
+pub(crate) struct JpegRate {
     target_bpf: f64,
     /// ln k and the exponent a of the model.
     ln_k: Option<f64>,
@@ -30,7 +30,7 @@ fn scale_of(q: u32) -> f64 {
 }
 
 impl JpegRate {
-    pub fn new(kbps: u32, fps: f64, min_q: u32, max_q: u32, vbr: bool) -> Self {
+    pub(crate) fn new(kbps: u32, fps: f64, min_q: u32, max_q: u32, vbr: bool) -> Self {
         JpegRate {
             target_bpf: kbps as f64 * 1000.0 / fps,
             ln_k: None,
@@ -44,13 +44,13 @@ impl JpegRate {
         }
     }
 
-    pub fn set_bitrate(&mut self, kbps: u32, fps: f64) {
+    pub(crate) fn set_bitrate(&mut self, kbps: u32, fps: f64) {
         self.target_bpf = kbps as f64 * 1000.0 / fps;
         self.total_bits = 0.0;
         self.frames = 0;
     }
 
-    pub fn target_bpf(&self) -> f64 {
+    pub(crate) fn target_bpf(&self) -> f64 {
         self.target_bpf
     }
 
@@ -61,7 +61,7 @@ impl JpegRate {
     }
 
     /// Quality for the next frame; `first_guess` before anything is known.
-    pub fn next_quality(&self, first_guess: u32) -> u32 {
+    pub(crate) fn next_quality(&self, first_guess: u32) -> u32 {
         let Some(ln_k) = self.ln_k else {
             return first_guess.clamp(self.min_q, self.max_q);
         };
@@ -70,12 +70,7 @@ impl JpegRate {
         quality_for_scale(ln_s.exp()).clamp(self.min_q, self.max_q)
     }
 
-    /// Predicted bits at quality `q`.
-    pub fn predict(&self, q: u32) -> Option<f64> {
-        self.ln_k.map(|k| (k - self.a * scale_of(q).ln()).exp())
-    }
-
-    pub fn update(&mut self, q: u32, bits: f64) {
+    pub(crate) fn update(&mut self, q: u32, bits: f64) {
         self.frames += 1;
         self.total_bits += bits;
         let ls = scale_of(q).ln();
@@ -102,13 +97,5 @@ impl JpegRate {
             Some(k) => 0.5 * k + 0.5 * observed,
             None => observed,
         });
-    }
-
-    pub fn mean_bits(&self) -> f64 {
-        if self.frames == 0 {
-            0.0
-        } else {
-            self.total_bits / self.frames as f64
-        }
     }
 }

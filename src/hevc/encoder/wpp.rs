@@ -6,11 +6,16 @@
 //! only on the synchronised contexts and the pixels above, never on timing: any thread count
 //! above one gives the same stream.
 
-use super::*;
+use super::{Maps, PictureEncoder};
 use crate::hevc::bitwriter::BitWriter;
-use crate::hevc::cabac::Context;
+use crate::hevc::cabac::{init_contexts, Cabac, Context};
+use crate::hevc::deblock::DeblockMap;
+use crate::hevc::params::CTB_LOG2;
+use crate::hevc::picture::Planes;
+use crate::hevc::syntax::Writer;
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Most threads one picture is coded on.
 const MAX_THREADS: usize = 8;
@@ -189,20 +194,10 @@ pub(super) fn code_picture(
     }
     // The shared picture's buffers are kept from the previous picture (every CTU is written
     // before anyone reads it).
-    let (rec, maps) = main.wpp_spare.take().unwrap_or_else(|| {
-        let m = &main.maps;
-        let n = m.w4 * m.h4;
-        let maps = Maps {
-            w4: m.w4,
-            h4: m.h4,
-            avail: vec![false; n],
-            depth: vec![0; n],
-            mode: vec![DC as u8; n],
-            motion: vec![Motion::default(); n],
-            skip: vec![false; n],
-        };
-        (Planes::new(cw, ch), maps)
-    });
+    let (rec, maps) = main
+        .wpp_spare
+        .take()
+        .unwrap_or_else(|| (Planes::new(cw, ch), Maps::new(main.maps.w4, main.maps.h4)));
     let shared = Mutex::new(Shared {
         rec,
         maps,

@@ -1,5 +1,7 @@
-//! Frame-level rate control for the H.265 encoder: picks each frame's QP so that the stream
-//! holds the target bitrate, with a VBV-style buffer model for CBR.
+//! Frame-level rate control of the H.265 codec: picks each frame's QP so that the stream
+//! holds the target bitrate, with a VBV-style buffer model for CBR. The codec feeds it through
+//! methods only (complexity and frame type per QP request, the still-scene flag, the bits a
+//! frame cost, bitrate changes).
 //!
 //! Model (the ABR idea of x264/x265, written from the idea, not their code): the bits a frame
 //! costs are about `c * complexity / qscale`, with `qscale = 0.85 * 2^((qp - 12) / 6)` (the
@@ -12,7 +14,7 @@ use crate::config::{EncoderConfig, RcMode};
 
 /// Picture types the model keeps apart (intra costs several times an inter frame).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RcFrame {
+pub(crate) enum RcFrame {
     Intra = 0,
     Inter = 1,
 }
@@ -26,7 +28,7 @@ fn qscale_to_qp(q: f64) -> f64 {
 }
 
 #[derive(Debug, Clone)]
-pub struct RateControl {
+pub(crate) struct RateControl {
     mode: RcMode,
     fixed_qp: i32,
     min_qp: i32,
@@ -46,13 +48,13 @@ pub struct RateControl {
     /// Intra frames every `period` frames: used to give an intra frame its share of the budget.
     period: u32,
     /// The encoder saw a still scene (P pictures differ from their reference by little).
-    pub still: bool,
+    still: bool,
     total_bits: f64,
     frames: u64,
 }
 
 impl RateControl {
-    pub fn new(cfg: &EncoderConfig) -> Self {
+    pub(crate) fn new(cfg: &EncoderConfig) -> Self {
         let fps = cfg.fps_num as f64 / cfg.fps_den as f64;
         let bitrate = cfg.bitrate_kbps as f64 * 1000.0;
         let max_bitrate = if cfg.max_bitrate_kbps > 0 {
@@ -82,7 +84,7 @@ impl RateControl {
     }
 
     /// Changes the target from the next frame on (the buffer is rescaled, the model is kept).
-    pub fn set_bitrate(&mut self, kbps: u32) {
+    pub(crate) fn set_bitrate(&mut self, kbps: u32) {
         let ratio = kbps as f64 * 1000.0 / self.bitrate;
         self.bitrate = kbps as f64 * 1000.0;
         self.max_bitrate *= ratio;
@@ -94,8 +96,11 @@ impl RateControl {
         self.frames = 0;
     }
 
-    pub fn targets_bitrate(&self) -> bool {
-        self.mode.targets_bitrate()
+    /// Whether the P picture about to be coded shows a still scene (it differs little from
+    /// the previous source). Kept until the next P picture says otherwise, so the intra
+    /// picture after a still stretch is judged by it too.
+    pub(crate) fn set_still_scene(&mut self, still: bool) {
+        self.still = still;
     }
 
     /// Budget in bits for the next frame of type `t`.
@@ -140,7 +145,7 @@ impl RateControl {
     }
 
     /// QP for the next frame; `complexity` > 0 is the encoder's estimate of its difficulty.
-    pub fn next_qp(&self, t: RcFrame, complexity: f64) -> i32 {
+    pub(crate) fn next_qp(&self, t: RcFrame, complexity: f64) -> i32 {
         if !self.mode.targets_bitrate() {
             return self.fixed_qp.clamp(self.min_qp, self.max_qp);
         }
@@ -187,7 +192,7 @@ impl RateControl {
     }
 
     /// Records what a frame cost.
-    pub fn update(&mut self, t: RcFrame, qp: i32, complexity: f64, bits: f64) {
+    pub(crate) fn update(&mut self, t: RcFrame, qp: i32, complexity: f64, bits: f64) {
         self.frames += 1;
         self.total_bits += bits;
         if self.mode == RcMode::Cbr {
@@ -207,12 +212,14 @@ impl RateControl {
     }
 
     /// Buffer fullness as a fraction of its size (CBR).
-    pub fn buffer_fill(&self) -> f64 {
+    #[cfg(test)]
+    fn buffer_fill(&self) -> f64 {
         self.vbv_fill / self.vbv_size
     }
 
     /// Mean bitrate so far (since the last bitrate change), in kbps.
-    pub fn mean_kbps(&self) -> f64 {
+    #[cfg(test)]
+    fn mean_kbps(&self) -> f64 {
         if self.frames == 0 {
             0.0
         } else {
