@@ -11,6 +11,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod frame;
+mod handles;
 pub mod hevc;
 pub mod mjpeg;
 pub mod ratecontrol;

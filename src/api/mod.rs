@@ -77,8 +77,8 @@ impl Encoder {
     }
 
     /// Test hook: makes the codec panic on the next frame, to exercise the failure path.
-    #[doc(hidden)]
-    pub fn inject_panic(&self) {
+    #[cfg(test)]
+    pub(crate) fn inject_panic(&self) {
         self.ch.inject_panic()
     }
 

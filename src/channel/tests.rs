@@ -1,0 +1,150 @@
+//! Channel tests that need the test-only hooks (a panicking codec, a codec constructor held at
+//! a gate), so they live inside the crate.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::hooks::block_codec_build;
+use super::registry;
+use crate::api::open_channel;
+use crate::api::Encoder;
+use crate::config::{CodecId, EncoderConfig, RcMode};
+use crate::error::Status;
+use crate::Poll;
+
+/// Bounds waits that would hang if the behaviour under test were broken; never reached when
+/// it works, so nothing here depends on timing.
+const HANG: Duration = Duration::from_secs(60);
+
+fn cfg(w: u32, h: u32) -> EncoderConfig {
+    let mut c = EncoderConfig::new(CodecId::Mjpeg, w, h);
+    c.rc_mode = RcMode::ConstQuality;
+    c.quality = 75;
+    c
+}
+
+/// A tightly packed NV12 frame with some texture.
+fn frame(w: usize, h: usize, t: usize) -> Vec<u8> {
+    let mut f = vec![128u8; w * h * 3 / 2];
+    for (i, p) in f[..w * h].iter_mut().enumerate() {
+        *p = ((i % w + t * 3) ^ (i / w)) as u8;
+    }
+    f
+}
+
+/// Sends one frame and waits for its packet.
+fn round_trip(enc: &Encoder, pts: i64) -> i64 {
+    let c = enc.config();
+    let f = frame(c.width as usize, c.height as usize, pts as usize);
+    assert!(matches!(enc.send_packed(&f, pts, -1), Ok(Poll::Ready(()))));
+    match enc.get(-1) {
+        Ok(Poll::Ready(p)) => p.pts,
+        other => panic!("expected a packet, got {other:?}"),
+    }
+}
+
+/// As `round_trip`, the way the C API does it: every call looks the handle up in the registry.
+fn round_trip_by_handle(handle: usize, pts: i64) -> i64 {
+    let c = registry::get(handle).unwrap().config().clone();
+    let f = frame(c.width as usize, c.height as usize, pts as usize);
+    let fr = crate::frame::FrameRef::packed(c.width, c.height, &f).unwrap();
+    let sent = registry::get(handle).unwrap().send(&fr, pts, -1);
+    assert!(matches!(sent, Ok(Poll::Ready(()))));
+    match registry::get(handle).unwrap().get(-1) {
+        Ok(Poll::Ready(p)) => p.pts,
+        other => panic!("expected a packet, got {other:?}"),
+    }
+}
+
+/// Runs `f` on another thread; its result, or a failure naming `what` if it never finishes.
+fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(HANG)
+        .unwrap_or_else(|_| panic!("{what} did not finish while another open was in progress"))
+}
+
+#[test]
+fn panic_in_codec_fails_only_its_channel() {
+    let a = Encoder::open(cfg(64, 48)).unwrap();
+    let b = Encoder::open(cfg(64, 48)).unwrap();
+    assert_eq!(round_trip(&a, 1), 1);
+    let f = frame(64, 48, 0);
+    a.inject_panic();
+    a.send_packed(&f, 2, -1).unwrap();
+    let e = loop {
+        match a.get(-1) {
+            Err(e) => break e,
+            Ok(Poll::Ready(_)) => panic!("no packet expected"),
+            Ok(_) => {}
+        }
+    };
+    assert_eq!(e.status(), Status::ERR_INTERNAL, "{e}");
+    assert!(
+        e.to_string()
+            .contains("the codec panicked on frame 1: injected test panic"),
+        "{e}"
+    );
+    // Later calls keep reporting it; the other channel goes on.
+    assert_eq!(
+        a.send_packed(&f, 3, 0).unwrap_err().status(),
+        Status::ERR_INTERNAL
+    );
+    assert_eq!(round_trip(&b, 9), 9);
+}
+
+/// Opening a channel must not hold the registry's lock while the codec is built: with one open
+/// held inside the codec constructor, another channel still sends and gets through its handle
+/// (as every C call does), a third opens, works and closes, and the held channel's number is
+/// taken (BUSY).
+#[test]
+fn an_open_in_progress_does_not_stall_other_channels() {
+    // Channel 30: no other test here asks for it, and first-free opens take low numbers.
+    const HELD: u32 = 30;
+    let (other, _) = open_channel(cfg(64, 64)).unwrap();
+    let gate = block_codec_build(HELD as usize);
+    let held = std::thread::spawn(|| {
+        let mut c = cfg(96, 64);
+        c.channel = Some(HELD);
+        Encoder::open(c)
+    });
+    assert!(
+        gate.wait_until_holding(HANG),
+        "the open of channel {HELD} never reached the codec constructor"
+    );
+
+    let sent = finishes("send+get on an open channel", move || {
+        round_trip_by_handle(other, 7)
+    });
+    assert_eq!(sent, 7);
+    let (number, pts) = finishes("an open of another channel", || {
+        let (h, ch) = open_channel(cfg(64, 64)).unwrap();
+        let pts = round_trip_by_handle(h, 8);
+        registry::remove(h).unwrap().close();
+        (ch.number, pts)
+    });
+    assert_ne!(number, HELD as usize);
+    assert_eq!(pts, 8);
+    let busy = finishes("an open of the held channel number", || {
+        let mut c = cfg(64, 64);
+        c.channel = Some(HELD);
+        Encoder::open(c).err()
+    })
+    .expect("the held channel number is taken");
+    assert_eq!(busy.status(), Status::ERR_BUSY, "{busy}");
+    assert!(
+        busy.to_string().contains("channel 30 is already open"),
+        "{busy}"
+    );
+
+    drop(gate);
+    let enc = held
+        .join()
+        .unwrap()
+        .expect("the held open completes once released");
+    assert_eq!(enc.channel(), HELD as usize);
+    assert_eq!(round_trip(&enc, 5), 5);
+    registry::remove(other).unwrap().close();
+}
