@@ -6,7 +6,7 @@ use std::ptr;
 use super::boundary::{ffi_call, non_null};
 use super::config::{default_c_config, read_config, MIN_CONFIG_SIZE};
 use super::types::*;
-use crate::api::open_channel;
+use crate::channel;
 use crate::error::{Error, Status};
 
 /// The library version, e.g. "0.1.0". Static storage.
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn enc_open(cfg: *const EncConfig, out: *mut *mut EncEncod
         non_null(cfg, "cfg", "an EncConfig")?;
         // SAFETY: `cfg` is non-null and points to a config of its struct_size bytes.
         let rc = unsafe { read_config(cfg) }?;
-        let (handle, _) = open_channel(rc)?;
+        let (handle, _) = channel::open(rc)?;
         // SAFETY: as above.
         unsafe { *out = handle as *mut EncEncoder };
         Ok(Status::OK)

@@ -131,6 +131,14 @@ fn output_depth(cfg: &EncoderConfig) -> usize {
     cfg.queue_depth as usize + 2
 }
 
+/// Validates `cfg`, reserves a channel number in the registry, starts the channel (outside the
+/// registry's lock) and registers it; returns the handle and the channel.
+pub(crate) fn open(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
+    cfg.validate()?;
+    let requested = cfg.channel;
+    registry::insert(requested, move |slot| Channel::start(cfg, slot))
+}
+
 impl Channel {
     /// Builds the codec and starts the worker. `number` is the channel's slot.
     pub(crate) fn start(cfg: EncoderConfig, number: usize) -> Result<Arc<Channel>> {

@@ -1,16 +1,15 @@
 //! Channel tests that need the test-only hooks (a panicking codec, a codec constructor held at
-//! a gate), so they live inside the crate.
+//! a gate), so they live inside the crate. They drive channels through the registry, as the
+//! safe API and the C API do.
 
 use std::sync::mpsc;
 use std::time::Duration;
 
 use super::hooks::block_codec_build;
-use super::registry;
-use crate::api::open_channel;
-use crate::api::Encoder;
+use super::{registry, Channel, Poll};
 use crate::config::{CodecId, EncoderConfig, RcMode};
-use crate::error::Status;
-use crate::Poll;
+use crate::error::{Result, Status};
+use crate::frame::FrameRef;
 
 /// Bounds waits that would hang if the behaviour under test were broken; never reached when
 /// it works, so nothing here depends on timing.
@@ -23,6 +22,19 @@ fn cfg(w: u32, h: u32) -> EncoderConfig {
     c
 }
 
+/// Opens a channel as `Encoder::open` and `enc_open` do; returns its handle.
+fn open(cfg: EncoderConfig) -> Result<usize> {
+    super::open(cfg).map(|(h, _)| h)
+}
+
+fn close(handle: usize) {
+    registry::remove(handle).expect("open").close();
+}
+
+fn channel(handle: usize) -> std::sync::Arc<Channel> {
+    registry::get(handle).expect("open")
+}
+
 /// A tightly packed NV12 frame with some texture.
 fn frame(w: usize, h: usize, t: usize) -> Vec<u8> {
     let mut f = vec![128u8; w * h * 3 / 2];
@@ -32,25 +44,18 @@ fn frame(w: usize, h: usize, t: usize) -> Vec<u8> {
     f
 }
 
-/// Sends one frame and waits for its packet.
-fn round_trip(enc: &Encoder, pts: i64) -> i64 {
-    let c = enc.config();
+fn send(handle: usize, pts: i64, timeout_ms: i32) -> Result<Poll<()>> {
+    let c = channel(handle).config().clone();
     let f = frame(c.width as usize, c.height as usize, pts as usize);
-    assert!(matches!(enc.send_packed(&f, pts, -1), Ok(Poll::Ready(()))));
-    match enc.get(-1) {
-        Ok(Poll::Ready(p)) => p.pts,
-        other => panic!("expected a packet, got {other:?}"),
-    }
+    let fr = FrameRef::packed(c.width, c.height, &f).unwrap();
+    channel(handle).send(&fr, pts, timeout_ms)
 }
 
-/// As `round_trip`, the way the C API does it: every call looks the handle up in the registry.
-fn round_trip_by_handle(handle: usize, pts: i64) -> i64 {
-    let c = registry::get(handle).unwrap().config().clone();
-    let f = frame(c.width as usize, c.height as usize, pts as usize);
-    let fr = crate::frame::FrameRef::packed(c.width, c.height, &f).unwrap();
-    let sent = registry::get(handle).unwrap().send(&fr, pts, -1);
-    assert!(matches!(sent, Ok(Poll::Ready(()))));
-    match registry::get(handle).unwrap().get(-1) {
+/// Sends one frame and waits for its packet, looking the handle up on every call (as every C
+/// call does).
+fn round_trip(handle: usize, pts: i64) -> i64 {
+    assert!(matches!(send(handle, pts, -1), Ok(Poll::Ready(()))));
+    match channel(handle).get(-1) {
         Ok(Poll::Ready(p)) => p.pts,
         other => panic!("expected a packet, got {other:?}"),
     }
@@ -68,14 +73,13 @@ fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'stati
 
 #[test]
 fn panic_in_codec_fails_only_its_channel() {
-    let a = Encoder::open(cfg(64, 48)).unwrap();
-    let b = Encoder::open(cfg(64, 48)).unwrap();
-    assert_eq!(round_trip(&a, 1), 1);
-    let f = frame(64, 48, 0);
-    a.inject_panic();
-    a.send_packed(&f, 2, -1).unwrap();
+    let a = open(cfg(64, 48)).unwrap();
+    let b = open(cfg(64, 48)).unwrap();
+    assert_eq!(round_trip(a, 1), 1);
+    channel(a).inject_panic();
+    send(a, 2, -1).unwrap();
     let e = loop {
-        match a.get(-1) {
+        match channel(a).get(-1) {
             Err(e) => break e,
             Ok(Poll::Ready(_)) => panic!("no packet expected"),
             Ok(_) => {}
@@ -88,49 +92,46 @@ fn panic_in_codec_fails_only_its_channel() {
         "{e}"
     );
     // Later calls keep reporting it; the other channel goes on.
-    assert_eq!(
-        a.send_packed(&f, 3, 0).unwrap_err().status(),
-        Status::ERR_INTERNAL
-    );
-    assert_eq!(round_trip(&b, 9), 9);
+    assert_eq!(send(a, 3, 0).unwrap_err().status(), Status::ERR_INTERNAL);
+    assert_eq!(round_trip(b, 9), 9);
+    close(a);
+    close(b);
 }
 
 /// Opening a channel must not hold the registry's lock while the codec is built: with one open
-/// held inside the codec constructor, another channel still sends and gets through its handle
-/// (as every C call does), a third opens, works and closes, and the held channel's number is
-/// taken (BUSY).
+/// held inside the codec constructor, another channel still sends and gets through its handle,
+/// a third opens, works and closes, and the held channel's number is taken (BUSY).
 #[test]
 fn an_open_in_progress_does_not_stall_other_channels() {
     // Channel 30: no other test here asks for it, and first-free opens take low numbers.
     const HELD: u32 = 30;
-    let (other, _) = open_channel(cfg(64, 64)).unwrap();
+    let other = open(cfg(64, 64)).unwrap();
     let gate = block_codec_build(HELD as usize);
     let held = std::thread::spawn(|| {
         let mut c = cfg(96, 64);
         c.channel = Some(HELD);
-        Encoder::open(c)
+        open(c)
     });
     assert!(
         gate.wait_until_holding(HANG),
         "the open of channel {HELD} never reached the codec constructor"
     );
 
-    let sent = finishes("send+get on an open channel", move || {
-        round_trip_by_handle(other, 7)
-    });
-    assert_eq!(sent, 7);
+    let pts = finishes("send+get on an open channel", move || round_trip(other, 7));
+    assert_eq!(pts, 7);
     let (number, pts) = finishes("an open of another channel", || {
-        let (h, ch) = open_channel(cfg(64, 64)).unwrap();
-        let pts = round_trip_by_handle(h, 8);
-        registry::remove(h).unwrap().close();
-        (ch.number, pts)
+        let h = open(cfg(64, 64)).unwrap();
+        let number = channel(h).number;
+        let pts = round_trip(h, 8);
+        close(h);
+        (number, pts)
     });
     assert_ne!(number, HELD as usize);
     assert_eq!(pts, 8);
     let busy = finishes("an open of the held channel number", || {
         let mut c = cfg(64, 64);
         c.channel = Some(HELD);
-        Encoder::open(c).err()
+        open(c).err()
     })
     .expect("the held channel number is taken");
     assert_eq!(busy.status(), Status::ERR_BUSY, "{busy}");
@@ -140,11 +141,12 @@ fn an_open_in_progress_does_not_stall_other_channels() {
     );
 
     drop(gate);
-    let enc = held
+    let h = held
         .join()
         .unwrap()
         .expect("the held open completes once released");
-    assert_eq!(enc.channel(), HELD as usize);
-    assert_eq!(round_trip(&enc, 5), 5);
-    registry::remove(other).unwrap().close();
+    assert_eq!(channel(h).number, HELD as usize);
+    assert_eq!(round_trip(h, 5), 5);
+    close(h);
+    close(other);
 }
