@@ -35,26 +35,40 @@ fn channel(handle: usize) -> std::sync::Arc<Channel> {
     registry::get(handle).expect("open")
 }
 
-/// A tightly packed NV12 frame with some texture.
-fn frame(w: usize, h: usize, t: usize) -> Vec<u8> {
-    let mut f = vec![128u8; w * h * 3 / 2];
-    for (i, p) in f[..w * h].iter_mut().enumerate() {
-        *p = ((i % w + t * 3) ^ (i / w)) as u8;
+/// The scene of tests/common's `synthetic_nv12` (gradient, moving box, chroma ramps), so the
+/// panic test, moved here from tests/channels.rs, codes the very same streams as before.
+fn synthetic_nv12(w: usize, h: usize, t: usize) -> Vec<u8> {
+    let mut out = vec![0u8; w * h * 3 / 2];
+    for y in 0..h {
+        for x in 0..w {
+            let mut v = ((x + 3 * t) * 255 / w.max(1)) as u32 ^ ((y * 7) as u32 & 0x1f);
+            let bx = (t * 5) % w.max(1);
+            if x >= bx && x < bx + w / 4 && y >= h / 3 && y < h / 3 + h / 4 {
+                v = 235;
+            }
+            out[y * w + x] = v as u8;
+        }
     }
-    f
+    for y in 0..h / 2 {
+        for x in 0..w / 2 {
+            out[w * h + y * w + 2 * x] = (128 + (x as i32 - (w / 4) as i32) / 4) as u8;
+            out[w * h + y * w + 2 * x + 1] = (128 + (y as i32 - (h / 4) as i32) / 4) as u8;
+        }
+    }
+    out
 }
 
-fn send(handle: usize, pts: i64, timeout_ms: i32) -> Result<Poll<()>> {
+/// Sends scene picture `t`, looking the handle up (as every C call does).
+fn send(handle: usize, t: usize, pts: i64, timeout_ms: i32) -> Result<Poll<()>> {
     let c = channel(handle).config().clone();
-    let f = frame(c.width as usize, c.height as usize, pts as usize);
+    let f = synthetic_nv12(c.width as usize, c.height as usize, t);
     let fr = FrameRef::packed(c.width, c.height, &f).unwrap();
     channel(handle).send(&fr, pts, timeout_ms)
 }
 
-/// Sends one frame and waits for its packet, looking the handle up on every call (as every C
-/// call does).
+/// Sends scene picture 0 and waits for its packet.
 fn round_trip(handle: usize, pts: i64) -> i64 {
-    assert!(matches!(send(handle, pts, -1), Ok(Poll::Ready(()))));
+    assert!(matches!(send(handle, 0, pts, -1), Ok(Poll::Ready(()))));
     match channel(handle).get(-1) {
         Ok(Poll::Ready(p)) => p.pts,
         other => panic!("expected a packet, got {other:?}"),
@@ -77,7 +91,7 @@ fn panic_in_codec_fails_only_its_channel() {
     let b = open(cfg(64, 48)).unwrap();
     assert_eq!(round_trip(a, 1), 1);
     channel(a).inject_panic();
-    send(a, 2, -1).unwrap();
+    send(a, 0, 2, -1).unwrap();
     let e = loop {
         match channel(a).get(-1) {
             Err(e) => break e,
@@ -92,7 +106,7 @@ fn panic_in_codec_fails_only_its_channel() {
         "{e}"
     );
     // Later calls keep reporting it; the other channel goes on.
-    assert_eq!(send(a, 3, 0).unwrap_err().status(), Status::ERR_INTERNAL);
+    assert_eq!(send(a, 0, 3, 0).unwrap_err().status(), Status::ERR_INTERNAL);
     assert_eq!(round_trip(b, 9), 9);
     close(a);
     close(b);
