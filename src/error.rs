@@ -30,7 +30,7 @@ pub enum Error {
     #[error("{0}")]
     Internal(String),
     /// The caller's buffer cannot hold the packet; `needed` bytes are required. Nothing was lost.
-    #[error("buffer holds {capacity} bytes, the packet needs {needed}")]
+    #[error("capacity is {capacity} bytes, expected at least {needed} (the size of the data)")]
     BufferTooSmall { needed: usize, capacity: usize },
 }
 

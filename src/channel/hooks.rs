@@ -4,6 +4,10 @@
 //! before its codec is built, until the returned gate is released: a test can then show that
 //! other channels keep working while an open is in progress, without measuring time.
 
+// cfg(test), not a cargo feature: any dependent crate could switch a feature on, and a feature
+// on for `cargo test` only gives libvenc.so (whose file name carries no hash) two builds that
+// overwrite each other, so every switch between `cargo test` and `cargo build` recompiled it.
+
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
