@@ -1,4 +1,4 @@
-//! Generates the C header from src/capi.rs and gives libvenc.so its SONAME.
+//! Generates the C header from src/capi/ and src/compat/ and gives libvenc.so its SONAME.
 //! The header is checked in at include/venc.h; `VENC_UPDATE_HEADER=1 cargo build` rewrites it
 //! (a build script should not touch the source tree otherwise), and tests/header.rs fails when
 //! the checked-in copy is stale.
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    println!("cargo:rerun-if-changed=src/capi.rs");
+    println!("cargo:rerun-if-changed=src/capi");
     println!("cargo:rerun-if-changed=src/compat");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=VENC_UPDATE_HEADER");
@@ -19,8 +19,11 @@ fn main() {
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is valid");
+    // Only the C API's sources: parsing the whole crate exported every `pub const` of the codecs
+    // too (ZIGZAG, STD_LUMA_QUANT, ...). Each mod.rs brings its submodules, in declaration order.
     match cbindgen::Builder::new()
-        .with_crate(&crate_dir)
+        .with_src(crate_dir.join("src/capi/mod.rs"))
+        .with_src(crate_dir.join("src/compat/mod.rs"))
         .with_config(config)
         .generate()
     {

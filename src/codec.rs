@@ -1,8 +1,7 @@
 //! The interface between a channel and a codec: a channel hands one picture at a time to a
 //! `Codec` on its worker thread and gets one packet back.
 
-use crate::config::{CodecId, EncoderConfig};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::frame::{Picture, Recon};
 
 /// Picture type of a packet.
@@ -58,15 +57,4 @@ pub trait Codec: Send {
     }
     /// An upper bound on the bytes of any packet this codec can produce.
     fn max_packet_size(&self) -> usize;
-}
-
-/// Creates the codec for a validated configuration.
-pub fn create(cfg: &EncoderConfig) -> Result<Box<dyn Codec>> {
-    match cfg.codec {
-        CodecId::Mjpeg => Ok(Box::new(crate::mjpeg::MjpegEncoder::new(cfg)?)),
-        CodecId::H265 => Ok(Box::new(crate::hevc::HevcEncoder::new(cfg)?)),
-        CodecId::H264 => Err(Error::Unsupported(
-            "H.264 (codec 1) is not implemented: use 2 (H.265) or 3 (MJPEG)".into(),
-        )),
-    }
 }

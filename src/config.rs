@@ -64,6 +64,88 @@ pub const MAX_DIM: u32 = 4096;
 pub const MIN_DIM: u32 = 16;
 pub const MAX_CHANNELS: usize = 32;
 
+/// The allowed values of one numeric setting. Each setting's bounds are written once, in
+/// [`limits`], and every check of it (validation at open, a live change, the C translation)
+/// goes through [`Range::check`] or [`Range::check_c`], so the message is the same everywhere:
+/// "bitrate_kbps is 0, expected 1..=1000000".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// The setting's name as in `EncoderConfig` and the C `EncConfig`.
+    pub name: &'static str,
+    pub min: u32,
+    pub max: u32,
+}
+
+impl Range {
+    pub fn contains(&self, v: u32) -> bool {
+        (self.min..=self.max).contains(&v)
+    }
+
+    /// `v` if it is in range, else an error naming the setting, the value and the range.
+    pub fn check(&self, v: u32) -> Result<u32> {
+        if self.contains(v) {
+            Ok(v)
+        } else {
+            Err(self.out_of_range(v))
+        }
+    }
+
+    /// As `check`, for a C `int`: a negative value gets the same message.
+    pub fn check_c(&self, v: i32) -> Result<u32> {
+        u32::try_from(v)
+            .map_err(|_| self.out_of_range(v))
+            .and_then(|u| self.check(u))
+    }
+
+    /// A C `int` that is only converted here (its range may depend on other settings, so
+    /// `EncoderConfig::validate` checks it): negative values get this setting's message.
+    pub fn non_negative_c(&self, v: i32) -> Result<u32> {
+        u32::try_from(v).map_err(|_| self.out_of_range(v))
+    }
+
+    fn out_of_range(&self, v: impl std::fmt::Display) -> Error {
+        Error::invalid(format!(
+            "{} is {v}, expected {}..={}",
+            self.name, self.min, self.max
+        ))
+    }
+}
+
+/// The range of every numeric setting.
+pub mod limits {
+    use super::{Range, MAX_CHANNELS, MAX_DIM, MIN_DIM};
+
+    const fn r(name: &'static str, min: u32, max: u32) -> Range {
+        Range { name, min, max }
+    }
+
+    /// Also even (NV12 chroma is subsampled 2x2).
+    pub const WIDTH: Range = r("width", MIN_DIM, MAX_DIM);
+    /// Also even.
+    pub const HEIGHT: Range = r("height", MIN_DIM, MAX_DIM);
+    /// Checked when the rate-control mode targets a bitrate, and on every bitrate change.
+    pub const BITRATE_KBPS: Range = r("bitrate_kbps", 1, 1_000_000);
+    /// 0 = twice the target; not otherwise limited (any C int that is not negative).
+    pub const MAX_BITRATE_KBPS: Range = r("max_bitrate_kbps", 0, i32::MAX as u32);
+    pub const FPS_NUM: Range = r("fps_num", 1, 1_000_000);
+    pub const FPS_DEN: Range = r("fps_den", 1, 1_000_000);
+    /// Frames per second (fps_num / fps_den) at most.
+    pub const MAX_FPS: u32 = 1000;
+    pub const INTRA_PERIOD: Range = r("intra_period", 0, 100_000);
+    pub const QUALITY: Range = r("quality", 1, 100);
+    pub const QP: Range = r("qp", 0, 51);
+    pub const MIN_QP: Range = r("min_qp", 0, 51);
+    pub const MAX_QP: Range = r("max_qp", 0, 51);
+    pub const MIN_QUALITY: Range = r("min_quality", 1, 100);
+    pub const MAX_QUALITY: Range = r("max_quality", 1, 100);
+    pub const CHANNEL: Range = r("channel", 0, MAX_CHANNELS as u32 - 1);
+    pub const QUEUE_DEPTH: Range = r("queue_depth", 1, 64);
+    pub const THREADS: Range = r("threads", 1, 64);
+    pub const VBV_BUFFER_MS: Range = r("vbv_buffer_ms", 100, 10_000);
+    pub const SEARCH_RANGE: Range = r("search_range", 0, 512);
+    pub const RESTART_ROWS: Range = r("restart_rows", 0, 4096);
+}
+
 /// Flags (bit set) in `EncoderConfig::flags`.
 pub mod flags {
     /// Compute PSNR of each frame (costs a reconstruction pass for MJPEG).
@@ -165,58 +247,51 @@ impl EncoderConfig {
 
     /// Checks every field; the message names the field, the value and what is allowed.
     pub fn validate(&self) -> Result<()> {
+        use limits::*;
         check_dims(self.width, self.height)?;
-        let rng = |name: &str, v: u32, lo: u32, hi: u32| -> Result<()> {
-            if v < lo || v > hi {
-                Err(Error::invalid(format!(
-                    "{name} is {v}, expected {lo}..={hi}"
-                )))
-            } else {
-                Ok(())
-            }
-        };
         if self.rc_mode.targets_bitrate() {
-            rng("bitrate_kbps", self.bitrate_kbps, 1, 1_000_000)?;
+            BITRATE_KBPS.check(self.bitrate_kbps)?;
         }
-        rng("fps_num", self.fps_num, 1, 1_000_000)?;
-        rng("fps_den", self.fps_den, 1, 1_000_000)?;
-        if self.fps_num as f64 / self.fps_den as f64 > 1000.0 {
+        FPS_NUM.check(self.fps_num)?;
+        FPS_DEN.check(self.fps_den)?;
+        if self.fps_num as f64 / self.fps_den as f64 > MAX_FPS as f64 {
             return Err(Error::invalid(format!(
-                "frame rate {}/{} is above 1000 fps",
+                "frame rate fps_num/fps_den is {}/{}, expected at most {MAX_FPS} fps",
                 self.fps_num, self.fps_den
             )));
         }
-        rng("intra_period", self.intra_period, 0, 100_000)?;
-        rng("quality", self.quality, 1, 100)?;
-        rng("qp", self.qp, 0, 51)?;
-        rng("min_qp", self.min_qp, 0, 51)?;
-        rng("max_qp", self.max_qp, 0, 51)?;
-        rng("min_quality", self.min_quality, 1, 100)?;
-        rng("max_quality", self.max_quality, 1, 100)?;
+        INTRA_PERIOD.check(self.intra_period)?;
+        QUALITY.check(self.quality)?;
+        QP.check(self.qp)?;
+        MIN_QP.check(self.min_qp)?;
+        MAX_QP.check(self.max_qp)?;
+        MIN_QUALITY.check(self.min_quality)?;
+        MAX_QUALITY.check(self.max_quality)?;
         if self.min_qp > self.max_qp {
             return Err(Error::invalid(format!(
-                "min_qp {} is above max_qp {}",
+                "min_qp is {}, expected at most max_qp ({})",
                 self.min_qp, self.max_qp
             )));
         }
         if self.min_quality > self.max_quality {
             return Err(Error::invalid(format!(
-                "min_quality {} is above max_quality {}",
+                "min_quality is {}, expected at most max_quality ({})",
                 self.min_quality, self.max_quality
             )));
         }
         if let Some(c) = self.channel {
-            rng("channel", c, 0, MAX_CHANNELS as u32 - 1)?;
+            CHANNEL.check(c)?;
         }
-        rng("queue_depth", self.queue_depth, 1, 64)?;
-        rng("threads", self.threads, 1, 64)?;
-        rng("vbv_buffer_ms", self.vbv_buffer_ms, 100, 10_000)?;
-        rng("search_range", self.search_range, 0, 512)?;
-        rng("restart_rows", self.restart_rows, 0, 4096)?;
+        QUEUE_DEPTH.check(self.queue_depth)?;
+        THREADS.check(self.threads)?;
+        VBV_BUFFER_MS.check(self.vbv_buffer_ms)?;
+        SEARCH_RANGE.check(self.search_range)?;
+        RESTART_ROWS.check(self.restart_rows)?;
         if self.flags & !flags::ALL != 0 {
             return Err(Error::invalid(format!(
-                "flags 0x{:x} has unknown bits 0x{:x}",
+                "flags is 0x{:x}, expected only the bits 0x{:x} (unknown bits 0x{:x})",
                 self.flags,
+                flags::ALL,
                 self.flags & !flags::ALL
             )));
         }
@@ -231,15 +306,12 @@ pub fn nv12_size(width: u32, height: u32) -> usize {
 
 /// Picture sizes venc accepts: even, 16..=4096 on each side.
 pub fn check_dims(width: u32, height: u32) -> Result<()> {
-    for (name, v) in [("width", width), ("height", height)] {
-        if !(MIN_DIM..=MAX_DIM).contains(&v) {
-            return Err(Error::invalid(format!(
-                "{name} is {v}, expected {MIN_DIM}..={MAX_DIM}"
-            )));
-        }
+    for (range, v) in [(limits::WIDTH, width), (limits::HEIGHT, height)] {
+        range.check(v)?;
         if v % 2 != 0 {
             return Err(Error::invalid(format!(
-                "{name} is {v}, expected an even number (NV12 chroma is subsampled 2x2)"
+                "{} is {v}, expected an even number (NV12 chroma is subsampled 2x2)",
+                range.name
             )));
         }
     }

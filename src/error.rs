@@ -1,5 +1,8 @@
 //! Errors of the safe API and the status codes the C API maps them to.
 
+use std::any::Any;
+use std::ffi::CStr;
+
 use thiserror::Error;
 
 /// Every way a venc call can fail. The message is what the C API's `enc_last_error` returns.
@@ -27,7 +30,7 @@ pub enum Error {
     #[error("{0}")]
     Internal(String),
     /// The caller's buffer cannot hold the packet; `needed` bytes are required. Nothing was lost.
-    #[error("buffer holds {capacity} bytes, the packet needs {needed}")]
+    #[error("capacity is {capacity} bytes, expected at least {needed} (the size of the data)")]
     BufferTooSmall { needed: usize, capacity: usize },
 }
 
@@ -82,20 +85,69 @@ impl Status {
     /// The caller's buffer is too small; the size needed was reported and the packet kept.
     pub const ERR_BUFFER_TOO_SMALL: Status = Status(-8);
 
+    /// A static description of the code; any integer is accepted.
     pub fn describe(self) -> &'static str {
+        self.describe_c()
+            .to_str()
+            .expect("the descriptions are ASCII")
+    }
+
+    /// The same description, NUL-terminated, as `enc_strerror` hands it to C.
+    // One table for both: C needs the terminating NUL in static storage, Rust wants a &str.
+    pub fn describe_c(self) -> &'static CStr {
         match self.0 {
-            0 => "success",
-            1 => "try again: queue full or no packet ready within the timeout",
-            2 => "end of stream: all packets have been returned",
-            -1 => "invalid argument",
-            -2 => "bad handle: NULL, unknown or already closed",
-            -3 => "wrong state for this call",
-            -4 => "unsupported",
-            -5 => "channel busy: the requested channel is open, or all channels are in use",
-            -6 => "out of memory",
-            -7 => "internal error (a bug in venc was caught; the channel is failed)",
-            -8 => "buffer too small: the needed size was returned and the packet kept",
-            _ => "unknown status code",
+            0 => c"success",
+            1 => c"try again: queue full or no packet ready within the timeout",
+            2 => c"end of stream: all packets have been returned",
+            -1 => c"invalid argument",
+            -2 => c"bad handle: NULL, unknown or already closed",
+            -3 => c"wrong state for this call",
+            -4 => c"unsupported",
+            -5 => c"channel busy: the requested channel is open, or all channels are in use",
+            -6 => c"out of memory",
+            -7 => c"internal error (a bug in venc was caught; the channel is failed)",
+            -8 => c"buffer too small: the needed size was returned and the packet kept",
+            _ => c"unknown status code",
         }
+    }
+}
+
+/// The text of a caught panic's payload (`panic!` with a literal or with format arguments).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "unknown panic payload"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_of_both_payload_kinds() {
+        let p = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(&*p), "plain");
+        let n = 7;
+        let p = std::panic::catch_unwind(|| panic!("formatted {n}")).unwrap_err();
+        assert_eq!(panic_message(&*p), "formatted 7");
+        let p = std::panic::catch_unwind(|| std::panic::panic_any(5u8)).unwrap_err();
+        assert_eq!(panic_message(&*p), "unknown panic payload");
+    }
+
+    #[test]
+    fn every_status_has_its_own_description() {
+        let codes = [0, 1, 2, -1, -2, -3, -4, -5, -6, -7, -8];
+        let unknown = Status(99).describe();
+        let mut seen = std::collections::HashSet::new();
+        for c in codes {
+            let d = Status(c).describe();
+            assert_ne!(d, unknown, "status {c} has a description");
+            assert!(seen.insert(d), "status {c}'s description is not shared");
+        }
+        assert_eq!(Status(i32::MIN).describe(), "unknown status code");
     }
 }

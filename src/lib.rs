@@ -16,6 +16,7 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod frame;
+mod handles;
 pub mod hevc;
 #[allow(unsafe_code)]
 mod kernels;

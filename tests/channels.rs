@@ -1,5 +1,7 @@
 //! Channel behaviour through the safe API and the C API: concurrency, ordering, close while
-//! waiting, use after close, panics, back-pressure. Uses the MJPEG codec (fast, real).
+//! waiting, use after close, back-pressure. Uses the MJPEG codec (fast, real). The tests that
+//! need test-only hooks (a codec panic, an open held in the codec constructor) are in
+//! src/channel/tests.rs.
 
 mod common;
 
@@ -8,6 +10,10 @@ use std::time::{Duration, Instant};
 
 use venc::capi::*;
 use venc::{CodecId, Encoder, EncoderConfig, Poll, RcMode};
+
+/// Held by the tests that read `enc_last_error(NULL, ...)` or make C calls that set it: it is
+/// process-wide, and the tests of this file run in parallel.
+static GLOBAL_ERROR: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn cfg(w: u32, h: u32) -> EncoderConfig {
     let mut c = EncoderConfig::new(CodecId::Mjpeg, w, h);
@@ -68,6 +74,7 @@ fn eight_channels_in_parallel_lose_nothing() {
 
 #[test]
 fn close_wakes_a_blocked_getter_quickly() {
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
     let mut h: *mut EncEncoder = std::ptr::null_mut();
     let st = unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) };
     assert_eq!(st, ENC_OK);
@@ -98,36 +105,6 @@ fn close_wakes_a_blocked_getter_quickly() {
 }
 
 #[test]
-fn panic_in_codec_fails_only_its_channel() {
-    let a = Encoder::open(cfg(64, 48)).unwrap();
-    let b = Encoder::open(cfg(64, 48)).unwrap();
-    let f = common::synthetic_nv12(64, 48, 0);
-    a.send_packed(&f, 1, -1).unwrap();
-    assert!(matches!(a.get(-1).unwrap(), Poll::Ready(_)));
-    a.inject_panic();
-    a.send_packed(&f, 2, -1).unwrap();
-    let e = loop {
-        match a.get(-1) {
-            Err(e) => break e,
-            Ok(Poll::Ready(_)) => panic!("no packet expected"),
-            Ok(_) => {}
-        }
-    };
-    assert_eq!(e.status(), venc::Status::ERR_INTERNAL, "{e}");
-    assert!(e.to_string().contains("panicked"), "{e}");
-    // Later calls keep reporting it; the other channel goes on.
-    assert_eq!(
-        a.send_packed(&f, 3, 0).unwrap_err().status(),
-        venc::Status::ERR_INTERNAL
-    );
-    b.send_packed(&f, 9, -1).unwrap();
-    match b.get(-1).unwrap() {
-        Poll::Ready(p) => assert_eq!(p.pts, 9),
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
 fn full_queue_gives_again_and_loses_nothing() {
     let mut c = cfg(320, 240);
     c.queue_depth = 2;
@@ -144,7 +121,7 @@ fn full_queue_gives_again_and_loses_nothing() {
         }
     }
     assert!(again > 0, "the queue never filled");
-    assert!(sent >= 2 && sent < 40);
+    assert!((2..40).contains(&sent), "sent {sent}");
     enc.flush().unwrap();
     let mut got = Vec::new();
     while let Poll::Ready(p) = enc.get(2000).unwrap() {
@@ -273,4 +250,61 @@ fn wrong_frame_size_leaves_the_channel_usable() {
     );
     enc.send_packed(&f, 5, -1).unwrap();
     assert!(matches!(enc.get(-1).unwrap(), Poll::Ready(p) if p.pts == 5));
+}
+
+fn last_error(h: *const EncEncoder) -> String {
+    let mut buf = [0 as std::ffi::c_char; 512];
+    unsafe { enc_last_error(h, buf.as_mut_ptr(), buf.len()) };
+    unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn c_api_messages_name_the_argument_its_value_and_the_range() {
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) },
+        ENC_OK
+    );
+    // The same range check, and message, for a live change from C and from Rust, and at open.
+    assert_eq!(enc_set_bitrate(h, 0), ENC_ERR_INVALID_ARG);
+    assert_eq!(last_error(h), "bitrate_kbps is 0, expected 1..=1000000");
+    assert_eq!(enc_set_bitrate(h, -5), ENC_ERR_INVALID_ARG);
+    assert_eq!(last_error(h), "bitrate_kbps is -5, expected 1..=1000000");
+    let enc = Encoder::open(cfg(64, 64)).unwrap();
+    assert_eq!(
+        enc.set_bitrate(2_000_000).unwrap_err().to_string(),
+        "bitrate_kbps is 2000000, expected 1..=1000000"
+    );
+    let mut c = EncoderConfig::new(CodecId::Mjpeg, 64, 64);
+    c.bitrate_kbps = 0;
+    assert_eq!(
+        Encoder::open(c).err().unwrap().to_string(),
+        "bitrate_kbps is 0, expected 1..=1000000"
+    );
+    let mut buf = [0u8; 16];
+    let st = unsafe { enc_get_frame(h, buf.as_mut_ptr(), buf.len(), std::ptr::null_mut(), 0) };
+    assert_eq!(st, ENC_ERR_INVALID_ARG);
+    assert_eq!(
+        last_error(h),
+        "info is NULL, expected a pointer to an EncPacketInfo"
+    );
+    assert_eq!(enc_close(h), ENC_OK);
+    // A stale handle: named by its value.
+    assert_eq!(enc_flush(h), ENC_ERR_BAD_HANDLE);
+    let msg = last_error(std::ptr::null());
+    assert!(
+        msg.starts_with(&format!(
+            "bad handle {:#x}: not an open channel",
+            h as usize
+        )),
+        "{msg}"
+    );
+    assert_eq!(enc_flush(std::ptr::null_mut()), ENC_ERR_BAD_HANDLE);
+    assert_eq!(
+        last_error(std::ptr::null()),
+        "bad handle: the handle is NULL, expected one from enc_open"
+    );
 }

@@ -1,6 +1,6 @@
-//! The checked-in header is fresh (cbindgen regenerates it identically), compiles as strict C99
-//! and C++17, and agrees with the Rust definitions (bindgen reads it back: sizes, offsets,
-//! constants, function signatures).
+//! The checked-in header is fresh (build.rs's cbindgen run gives it byte for byte), declares
+//! nothing outside the C API's prefixes, compiles as strict C99 and C++17, and agrees with the
+//! Rust definitions (bindgen reads it back: sizes, offsets, constants, function signatures).
 
 mod common;
 
@@ -12,25 +12,118 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The header build.rs generated for this build (one recipe for the header, in build.rs).
 fn generated() -> String {
-    let cfg = cbindgen::Config::from_file(root().join("cbindgen.toml")).unwrap();
-    let mut out = Vec::new();
-    cbindgen::Builder::new()
-        .with_crate(root())
-        .with_config(cfg)
-        .generate()
-        .expect("cbindgen runs")
-        .write(&mut out);
-    String::from_utf8(out).unwrap()
+    let p = Path::new(env!("OUT_DIR")).join("venc.h");
+    std::fs::read_to_string(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (build.rs could not run cbindgen: see the build's warnings)",
+            p.display()
+        )
+    })
+}
+
+fn checked_in() -> String {
+    std::fs::read_to_string(root().join("include/venc.h")).unwrap()
 }
 
 #[test]
 fn header_is_fresh() {
-    let checked_in = std::fs::read_to_string(root().join("include/venc.h")).unwrap();
     assert!(
-        checked_in == generated(),
+        checked_in() == generated(),
         "include/venc.h is stale: regenerate with `VENC_UPDATE_HEADER=1 cargo build` and commit it"
     );
+}
+
+/// True for the names the C API may put in the global namespace.
+fn prefixed(name: &str) -> bool {
+    ["enc_", "Enc", "ENC_", "sp_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Every macro the header text defines, except its include guard.
+fn defined_macros(header: &str) -> Vec<String> {
+    header
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix('#'))
+        .filter_map(|d| d.trim_start().strip_prefix("define"))
+        .map(|rest| {
+            rest.trim_start()
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .filter(|n| n != "VENC_H")
+        .collect()
+}
+
+/// Every item bindgen (clang) finds declared in include/venc.h itself, not in the system
+/// headers it includes: functions, types, struct tags, constants.
+fn declared_items() -> Vec<String> {
+    let b = bindgen::Builder::default()
+        .header(root().join("include/venc.h").to_str().unwrap())
+        .allowlist_file(".*/include/venc\\.h")
+        .layout_tests(false)
+        .generate()
+        .expect("bindgen reads include/venc.h (needs libclang: tests/setup.sh installs it)")
+        .to_string();
+    let mut names = Vec::new();
+    for l in b.lines().map(str::trim) {
+        for kw in [
+            "pub fn ",
+            "pub struct ",
+            "pub type ",
+            "pub const ",
+            "pub static ",
+            "pub union ",
+            "pub enum ",
+        ] {
+            if let Some(rest) = l.strip_prefix(kw) {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                names.push(rest[..end].to_string());
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn header_exports_only_the_c_api() {
+    let macros = defined_macros(&checked_in());
+    let items = declared_items();
+    // The parsers see the API at all (a broken parse must not pass as "nothing leaked").
+    for want in ["ENC_OK", "ENC_ABI_VERSION", "ENC_WAIT_FOREVER"] {
+        assert!(macros.iter().any(|m| m == want), "macro {want} not found");
+    }
+    for want in ["enc_open", "sp_start_encode", "EncConfig", "EncStatus"] {
+        assert!(
+            items.iter().any(|i| i == want),
+            "declaration {want} not found"
+        );
+    }
+    let leaked: Vec<&String> = macros
+        .iter()
+        .chain(&items)
+        .filter(|n| !prefixed(n))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "include/venc.h declares {leaked:?}, expected only names starting with enc_, Enc, ENC_ \
+         or sp_ (is cbindgen reading more than src/capi/ and src/compat/?)"
+    );
+}
+
+#[test]
+fn the_export_check_catches_unprefixed_macros() {
+    let leaky =
+        "#ifndef VENC_H\n#define VENC_H\n#define ENC_OK 0\n# define ZIGZAG { 0, 1 }\n#endif\n";
+    let m = defined_macros(leaky);
+    assert_eq!(m, ["ENC_OK", "ZIGZAG"]);
+    assert!(!prefixed(&m[1]) && prefixed(&m[0]));
 }
 
 #[test]
@@ -324,9 +417,15 @@ fn header_functions_match_rust() {
     let b = bindgen_view();
     let from_header = signatures(&b, false);
     let mut rust_src = String::new();
-    for f in ["src/capi.rs", "src/compat/board.rs"] {
-        if let Ok(s) = std::fs::read_to_string(root().join(f)) {
-            rust_src.push_str(&s);
+    for dir in ["src/capi", "src/compat"] {
+        let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .collect();
+        files.sort();
+        for f in files {
+            rust_src.push_str(&std::fs::read_to_string(f).unwrap());
         }
     }
     let from_rust = signatures(&rust_src, true);
@@ -335,5 +434,8 @@ fn header_functions_match_rust() {
         "found {} exported functions",
         from_rust.len()
     );
-    assert_eq!(from_header, from_rust, "header vs src/capi.rs");
+    assert_eq!(
+        from_header, from_rust,
+        "header vs src/capi/ and src/compat/"
+    );
 }

@@ -19,7 +19,7 @@ pub struct Encoder {
 impl Encoder {
     /// Validates `cfg`, reserves a channel and starts its worker.
     pub fn open(cfg: EncoderConfig) -> Result<Encoder> {
-        let (handle, ch) = open_channel(cfg)?;
+        let (handle, ch) = crate::channel::open(cfg)?;
         Ok(Encoder { handle, ch })
     }
 
@@ -76,12 +76,6 @@ impl Encoder {
         self.ch.max_packet_size()
     }
 
-    /// Test hook: makes the codec panic on the next frame, to exercise the failure path.
-    #[doc(hidden)]
-    pub fn inject_panic(&self) {
-        self.ch.inject_panic()
-    }
-
     /// Closes now (as drop does), joining the worker.
     pub fn close(self) {}
 }
@@ -92,11 +86,4 @@ impl Drop for Encoder {
             ch.close();
         }
     }
-}
-
-/// Opens a channel and registers it; returns the handle value and the channel.
-pub(crate) fn open_channel(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
-    cfg.validate()?;
-    let requested = cfg.channel;
-    registry::insert(requested, move |slot| Channel::start(cfg, slot))
 }

@@ -4,7 +4,12 @@
 //! `send` returns once the frame is copied into the queue; the worker encodes; `get` waits for
 //! the packet — the shape of the board's hardware encoder.
 
+mod factory;
+#[cfg(test)]
+mod hooks;
 pub mod registry;
+#[cfg(test)]
+mod tests;
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -15,8 +20,8 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::codec::{Codec, FrameIn, FrameType};
-use crate::config::EncoderConfig;
-use crate::error::{Error, Result};
+use crate::config::{limits, EncoderConfig};
+use crate::error::{panic_message, Error, Result};
 use crate::frame::{FrameRef, Picture, Recon};
 
 /// One encoded picture as the caller receives it.
@@ -100,6 +105,7 @@ struct State {
     headers: Vec<u8>,
     max_packet: usize,
     /// Test hook: the worker panics on the next frame (exercises the panic path).
+    #[cfg(test)]
     inject_panic: bool,
 }
 
@@ -125,10 +131,20 @@ fn output_depth(cfg: &EncoderConfig) -> usize {
     cfg.queue_depth as usize + 2
 }
 
+/// Validates `cfg`, reserves a channel number in the registry, starts the channel (outside the
+/// registry's lock) and registers it; returns the handle and the channel.
+pub(crate) fn open(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
+    cfg.validate()?;
+    let requested = cfg.channel;
+    registry::insert(requested, move |slot| Channel::start(cfg, slot))
+}
+
 impl Channel {
     /// Builds the codec and starts the worker. `number` is the channel's slot.
     pub(crate) fn start(cfg: EncoderConfig, number: usize) -> Result<Arc<Channel>> {
-        let codec = crate::codec::create(&cfg)?;
+        #[cfg(test)]
+        hooks::before_codec_build(number);
+        let codec = factory::create(&cfg)?;
         let state = State {
             headers: codec.headers(),
             max_packet: codec.max_packet_size(),
@@ -213,9 +229,7 @@ impl Channel {
         pic.copy_from(frame);
         let mut st = self.lock();
         st.reserved -= 1;
-        if let Err(e) = Self::usable(&st) {
-            return Err(e);
-        }
+        Self::usable(&st)?;
         let force_key = std::mem::take(&mut st.force_key_pending);
         let frame_num = st.next_frame_num;
         st.next_frame_num += 1;
@@ -293,11 +307,7 @@ impl Channel {
 
     /// Changes the target bitrate from the next frame the worker starts.
     pub fn set_bitrate(&self, kbps: u32) -> Result<()> {
-        if !(1..=1_000_000).contains(&kbps) {
-            return Err(Error::invalid(format!(
-                "bitrate is {kbps} kbps, expected 1..=1000000"
-            )));
-        }
+        limits::BITRATE_KBPS.check(kbps)?;
         let mut st = self.lock();
         Self::usable(&st)?;
         st.pending_bitrate = Some(kbps);
@@ -340,8 +350,8 @@ impl Channel {
     }
 
     /// Test hook: the codec call for the next frame panics inside the worker.
-    #[doc(hidden)]
-    pub fn inject_panic(&self) {
+    #[cfg(test)]
+    pub(crate) fn inject_panic(&self) {
         self.lock().inject_panic = true;
     }
 
@@ -396,35 +406,23 @@ fn wait(cv: &Condvar, st: &mut MutexGuard<'_, State>, deadline: Option<Instant>)
     }
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".into()
-    }
-}
-
 fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
     let out_depth = output_depth(&cfg);
     let frame_secs = cfg.frame_duration();
     loop {
         let mut st = shared.state.lock();
-        let (job, bitrate, inject) = loop {
+        let (job, bitrate) = loop {
             if st.closed || st.failed.is_some() {
                 return;
             }
             if !st.input.is_empty() && st.output.len() < out_depth {
                 let job = st.input.pop_front().expect("not empty");
-                break (
-                    job,
-                    st.pending_bitrate.take(),
-                    std::mem::take(&mut st.inject_panic),
-                );
+                break (job, st.pending_bitrate.take());
             }
             shared.cv_work.wait(&mut st);
         };
+        #[cfg(test)]
+        let inject = std::mem::take(&mut st.inject_panic);
         drop(st);
         shared.cv_space.notify_one();
 
@@ -446,6 +444,7 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
             if let Some(kbps) = bitrate {
                 codec.set_bitrate(kbps)?;
             }
+            #[cfg(test)]
             if inject {
                 panic!("injected test panic");
             }
@@ -473,8 +472,8 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
                 if let Some(p) = out.psnr {
                     s.last_psnr = Some(p);
                     s.psnr_count += 1;
-                    for i in 0..3 {
-                        s.psnr_sum[i] += p[i];
+                    for (sum, v) in s.psnr_sum.iter_mut().zip(p) {
+                        *sum += v;
                     }
                     let n = s.psnr_count as f64;
                     s.mean_psnr = Some([s.psnr_sum[0] / n, s.psnr_sum[1] / n, s.psnr_sum[2] / n]);

@@ -1,111 +1,68 @@
 //! The process-wide channel table: 32 slots, like the board's VPU channels.
 //!
-//! A handle is `(generation << 8) | (slot + 1)`, never a pointer to memory: a stale or forged
-//! handle is looked up, not dereferenced, so use after close and double close are detected
-//! ("bad handle") instead of crashing.
+//! A handle is `(generation << 8) | (slot + 1)` (see `crate::handles`), never a pointer to
+//! memory: use after close and double close are detected ("bad handle") instead of crashing.
+//!
+//! The table's lock is held only to reserve, look up, install or remove a slot: a channel's
+//! codec is built and its worker started outside it, so opening a 4096x4096 channel does not
+//! stall calls on the other channels.
 
 use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use super::Channel;
 use crate::config::MAX_CHANNELS;
 use crate::error::{Error, Result};
+use crate::handles::{HandleTable, Taken};
 
-struct Slot {
-    generation: usize,
-    channel: Option<Arc<Channel>>,
-}
+// Eight slot bits, as the handles have always had (C sees them as opaque pointers only).
+static TABLE: HandleTable<Arc<Channel>, MAX_CHANNELS> = HandleTable::new(8);
 
-// A plain static with a const initialiser: no lazy init, no thread-local, nothing to tear down
-// at dlclose.
-static TABLE: Mutex<[Slot; MAX_CHANNELS]> = Mutex::new(
-    [const {
-        Slot {
-            generation: 0,
-            channel: None,
-        }
-    }; MAX_CHANNELS],
-);
-
-const SLOT_BITS: u32 = 8;
-
-/// Handle value for a slot and generation.
-fn encode(slot: usize, generation: usize) -> usize {
-    (generation << SLOT_BITS) | (slot + 1)
-}
-
-fn decode(handle: usize) -> Option<(usize, usize)> {
-    let slot = (handle & ((1 << SLOT_BITS) - 1)).checked_sub(1)?;
-    if slot >= MAX_CHANNELS {
-        return None;
-    }
-    Some((slot, handle >> SLOT_BITS))
-}
-
-/// Reserves a slot (the requested one, or the first free) and installs the channel `make`
-/// builds for that slot number. Returns the handle.
+/// Reserves a slot (the requested one, or the first free), builds the channel `make` gives for
+/// that slot number without holding the table's lock, and installs it. Returns the handle.
+/// While `make` runs, the slot is taken: an open of the same channel number gets `Busy`.
 pub(crate) fn insert(
     requested: Option<u32>,
     make: impl FnOnce(usize) -> Result<Arc<Channel>>,
 ) -> Result<(usize, Arc<Channel>)> {
-    let mut t = TABLE.lock();
-    let slot = match requested {
-        Some(c) => {
-            let c = c as usize;
-            if t[c].channel.is_some() {
-                return Err(Error::Busy(format!(
-                    "channel {c} is already open; close it first or ask for channel -1 (first free)"
-                )));
-            }
-            c
-        }
-        None => t.iter().position(|s| s.channel.is_none()).ok_or_else(|| {
-            Error::Busy(format!(
+    let reservation = TABLE
+        .reserve(requested.map(|c| c as usize))
+        .map_err(|t| match t {
+            Taken::Slot(c) => Error::Busy(format!(
+                "channel {c} is already open (or being opened); close it first or ask for \
+                 channel -1 (first free)"
+            )),
+            Taken::NoSuchSlot(c) => Error::invalid(format!(
+                "channel is {c}, expected 0..={} or -1 (first free)",
+                MAX_CHANNELS - 1
+            )),
+            Taken::All => Error::Busy(format!(
                 "all {MAX_CHANNELS} channels are open; close one first"
-            ))
-        })?,
-    };
-    let ch = make(slot)?;
-    let s = &mut t[slot];
-    // Generation 0 is never handed out, and wraps past the bits a pointer can carry.
-    s.generation = (s.generation + 1) & (usize::MAX >> SLOT_BITS);
-    if s.generation == 0 {
-        s.generation = 1;
-    }
-    s.channel = Some(ch.clone());
-    Ok((encode(slot, s.generation), ch))
+            )),
+        })?;
+    // An error (or a panic) here drops the reservation, which frees the slot.
+    let ch = make(reservation.slot())?;
+    Ok((reservation.install(ch.clone()), ch))
 }
 
 /// The channel behind a live handle.
 pub(crate) fn get(handle: usize) -> Result<Arc<Channel>> {
-    let (slot, gen) = decode(handle).ok_or_else(bad)?;
-    let t = TABLE.lock();
-    match &t[slot] {
-        Slot {
-            generation,
-            channel: Some(ch),
-        } if *generation == gen => Ok(ch.clone()),
-        _ => Err(bad()),
-    }
+    TABLE.get(handle).ok_or_else(|| bad(handle))
 }
 
 /// Removes a live handle from the table; the caller then closes the channel.
 pub(crate) fn remove(handle: usize) -> Result<Arc<Channel>> {
-    let (slot, gen) = decode(handle).ok_or_else(bad)?;
-    let mut t = TABLE.lock();
-    let s = &mut t[slot];
-    if s.generation != gen || s.channel.is_none() {
-        return Err(bad());
-    }
-    Ok(s.channel.take().expect("checked above"))
+    TABLE.remove(handle).ok_or_else(|| bad(handle))
 }
 
-/// Number of open channels.
+/// Number of open channels. A channel still being opened (its number reserved, its codec
+/// being built) is not counted until its open has succeeded.
 pub fn open_count() -> usize {
-    TABLE.lock().iter().filter(|s| s.channel.is_some()).count()
+    TABLE.live()
 }
 
-fn bad() -> Error {
-    Error::BadHandle("bad handle: not open (never opened, or already closed)".into())
+fn bad(handle: usize) -> Error {
+    Error::BadHandle(format!(
+        "bad handle {handle:#x}: not an open channel (never opened, or already closed); \
+         expected a handle from enc_open"
+    ))
 }

@@ -12,12 +12,13 @@
 //! `sp_encoder_get_max_stream_size(obj)` bytes (the codec's proven worst case, e.g. about
 //! 1.2 MiB for 1080p MJPEG); use `sp_encoder_get_stream_bounded` to pass a capacity.
 
+#![allow(clippy::missing_safety_doc)] // each function's contract is in include/venc.h
+
 use std::ffi::{c_char, c_void};
 use std::ptr;
 
-use parking_lot::Mutex;
-
 use crate::capi::*;
+use crate::handles::HandleTable;
 
 /// Send timeout of the board (X3: 3 s for a free input buffer).
 const SEND_TIMEOUT_MS: i32 = 3000;
@@ -28,44 +29,29 @@ const BOARD_MJPEG_QUALITY: i32 = 85;
 
 const MAX_MODULES: usize = 256;
 
-/// Module objects are tokens into this table (slot + generation), never pointers to memory.
-struct Slot {
-    generation: usize,
-    live: bool,
-    /// The channel's handle while encoding.
-    enc: usize,
-}
-
-static MODULES: Mutex<[Slot; MAX_MODULES]> = Mutex::new(
-    [const {
-        Slot {
-            generation: 0,
-            live: false,
-            enc: 0,
-        }
-    }; MAX_MODULES],
-);
-
-fn token(slot: usize, generation: usize) -> *mut c_void {
-    ((generation << 9) | (slot + 1)) as *mut c_void
-}
+/// Module objects are handles into this table (slot + generation), never pointers to memory;
+/// the value is the channel's handle while encoding, 0 before sp_start_encode.
+// Nine slot bits, as the tokens have always had (256 slots plus the NULL value).
+static MODULES: HandleTable<usize, MAX_MODULES> = HandleTable::new(9);
 
 /// Runs `f` on the live slot of `obj`, or returns None (and records why) for a bad object.
-fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut Slot) -> T) -> Option<T> {
-    let v = obj as usize;
-    let slot = (v & 0x1FF).wrapping_sub(1);
-    if obj.is_null() || slot >= MAX_MODULES {
-        note("encoder module object is NULL or not from sp_init_encoder_module");
-        return None;
+fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut usize) -> T) -> Option<T> {
+    let r = MODULES.with(obj as usize, f);
+    if r.is_none() {
+        bad_object(obj);
     }
-    let mut t = MODULES.lock();
-    let s = &mut t[slot];
-    if !s.live || s.generation != v >> 9 {
-        drop(t);
-        note("encoder module object was released or never created");
-        return None;
+    r
+}
+
+fn bad_object(obj: *mut c_void) {
+    if obj.is_null() {
+        note("encoder module object is NULL, expected one from sp_init_encoder_module");
+    } else {
+        note(&format!(
+            "encoder module object {obj:p} was released or never created, expected a live one \
+             from sp_init_encoder_module"
+        ));
     }
-    Some(f(s))
 }
 
 /// Records a message where enc_last_error(NULL, ...) finds it, through the C API itself
@@ -75,7 +61,7 @@ fn note(msg: &str) {
 }
 
 fn current_enc(obj: *mut c_void) -> Option<usize> {
-    match with_slot(obj, |s| s.enc)? {
+    match with_slot(obj, |enc| *enc)? {
         0 => {
             note("the encoder is not started: call sp_start_encode first");
             None
@@ -87,21 +73,13 @@ fn current_enc(obj: *mut c_void) -> Option<usize> {
 /// Creates an encoder module object (NULL when 256 are already alive).
 #[no_mangle]
 pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
-    let mut t = MODULES.lock();
-    match t.iter().position(|s| !s.live) {
-        Some(i) => {
-            let s = &mut t[i];
-            s.generation = (s.generation + 1) & (usize::MAX >> 9);
-            if s.generation == 0 {
-                s.generation = 1;
-            }
-            s.live = true;
-            s.enc = 0;
-            token(i, s.generation)
-        }
-        None => {
-            drop(t);
-            note("too many encoder module objects (256): release some");
+    match MODULES.insert(0) {
+        Ok(token) => token as *mut c_void,
+        Err(_) => {
+            note(&format!(
+                "too many encoder module objects ({MAX_MODULES} alive): release some with \
+                 sp_release_encoder_module"
+            ));
             ptr::null_mut()
         }
     }
@@ -110,13 +88,12 @@ pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
 /// Stops the encoder if running and frees the module object. NULL or stale: no-op.
 #[no_mangle]
 pub unsafe extern "C" fn sp_release_encoder_module(obj: *mut c_void) {
-    if let Some(h) = with_slot(obj, |s| {
-        s.live = false;
-        std::mem::take(&mut s.enc)
-    }) {
-        if h != 0 {
+    match MODULES.remove(obj as usize) {
+        Some(0) => {}
+        Some(h) => {
             enc_close(h as *mut EncEncoder);
         }
+        None => bad_object(obj),
     }
 }
 
@@ -131,7 +108,7 @@ pub unsafe extern "C" fn sp_start_encode(
     height: i32,
     bits: i32,
 ) -> i32 {
-    let Some(running) = with_slot(obj, |s| s.enc != 0) else {
+    let Some(running) = with_slot(obj, |enc| *enc != 0) else {
         return -1;
     };
     if running {
@@ -160,9 +137,9 @@ pub unsafe extern "C" fn sp_start_encode(
     if unsafe { enc_open(&cfg, &mut h) } != ENC_OK {
         return -1;
     }
-    let stored = with_slot(obj, |s| {
-        if s.enc == 0 {
-            s.enc = h as usize;
+    let stored = with_slot(obj, |enc| {
+        if *enc == 0 {
+            *enc = h as usize;
             true
         } else {
             false
@@ -181,18 +158,15 @@ pub unsafe extern "C" fn sp_start_encode(
 /// Stops (closes) the encoder; the module object stays usable. 0, or -1 when not started.
 #[no_mangle]
 pub unsafe extern "C" fn sp_stop_encode(obj: *mut c_void) -> i32 {
-    match with_slot(obj, |s| std::mem::take(&mut s.enc)) {
+    match with_slot(obj, std::mem::take) {
         Some(0) => {
-            note("the encoder is not started");
+            note("the encoder is not started: call sp_start_encode first");
             -1
         }
-        Some(h) => {
-            if enc_close(h as *mut EncEncoder) == ENC_OK {
-                0
-            } else {
-                -1
-            }
-        }
+        Some(h) => match enc_close(h as *mut EncEncoder) {
+            ENC_OK => 0,
+            _ => -1,
+        },
         None => -1,
     }
 }
@@ -207,8 +181,14 @@ pub unsafe extern "C" fn sp_encoder_set_frame(
     let Some(h) = current_enc(obj) else {
         return -1;
     };
-    if frame_buffer.is_null() || size <= 0 {
-        note("frame_buffer is NULL or size is not positive");
+    if frame_buffer.is_null() {
+        note("frame_buffer is NULL, expected an NV12 frame of width*height*3/2 bytes");
+        return -1;
+    }
+    if size <= 0 {
+        note(&format!(
+            "size is {size}, expected the frame's width*height*3/2 bytes"
+        ));
         return -1;
     }
     // SAFETY: the caller provides `size` readable bytes at `frame_buffer` (board contract).
@@ -268,8 +248,14 @@ pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
     let Some(h) = current_enc(obj) else {
         return -1;
     };
-    if stream_buffer.is_null() || capacity <= 0 {
-        note("stream_buffer is NULL or capacity is not positive");
+    if stream_buffer.is_null() {
+        note("stream_buffer is NULL, expected a buffer of sp_encoder_get_max_stream_size bytes");
+        return -1;
+    }
+    if capacity <= 0 {
+        note(&format!(
+            "capacity is {capacity}, expected > 0 (sp_encoder_get_max_stream_size bytes suffice)"
+        ));
         return -1;
     }
     let mut info = EncPacketInfo::default();

@@ -63,18 +63,10 @@ def _candidates():
     yield "libvenc.so.0"
 
 
-def load():
-    errors = []
-    for path in _candidates():
-        try:
-            lib = ctypes.CDLL(path)
-            break
-        except OSError as e:
-            errors.append(f"{path}: {e}")
-    else:
-        raise OSError("libvenc not found (set VENC_LIBRARY to its path, or install it): " + "; ".join(errors))
+def signatures():
+    """name -> (argtypes, restype) of every function used (tests/test_abi.py checks them)."""
     H = ctypes.c_void_p
-    sig = {
+    return {
         "enc_version": ([], ctypes.c_char_p),
         "enc_abi_version": ([], c_uint32),
         "enc_strerror": ([c_int32], ctypes.c_char_p),
@@ -83,6 +75,7 @@ def load():
         "enc_send_frame": ([H, ctypes.c_void_p, c_size_t, c_int64, c_int32], c_int32),
         "enc_send_frame_strided": ([H, ctypes.POINTER(EncFrame), c_int64, c_int32], c_int32),
         "enc_flush": ([H], c_int32),
+        "enc_get_frame": ([H, ctypes.c_void_p, c_size_t, ctypes.POINTER(EncPacketInfo), c_int32], c_int32),
         "enc_get_packet": ([H, ctypes.POINTER(ctypes.POINTER(EncPacket)), c_int32], c_int32),
         "enc_packet_free": ([ctypes.POINTER(ctypes.POINTER(EncPacket))], None),
         "enc_request_keyframe": ([H], c_int32),
@@ -93,7 +86,19 @@ def load():
         "enc_last_error": ([H, ctypes.c_char_p, c_size_t], c_size_t),
         "enc_close": ([H], c_int32),
     }
-    for name, (args, ret) in sig.items():
+
+
+def load():
+    errors = []
+    for path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+            break
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+    else:
+        raise OSError("libvenc not found (set VENC_LIBRARY to its path, or install it): " + "; ".join(errors))
+    for name, (args, ret) in signatures().items():
         f = getattr(lib, name)
         f.argtypes = args
         f.restype = ret

@@ -1,0 +1,173 @@
+//! The C types and constants of include/venc.h. Their order here is the header's order.
+
+use std::ffi::c_char;
+
+/// A status code: `ENC_OK` (0), `ENC_AGAIN` and `ENC_EOF` (positive), errors negative.
+pub type EncStatus = i32;
+
+pub const ENC_OK: EncStatus = 0;
+pub const ENC_AGAIN: EncStatus = 1;
+pub const ENC_EOF: EncStatus = 2;
+pub const ENC_ERR_INVALID_ARG: EncStatus = -1;
+pub const ENC_ERR_BAD_HANDLE: EncStatus = -2;
+pub const ENC_ERR_WRONG_STATE: EncStatus = -3;
+pub const ENC_ERR_UNSUPPORTED: EncStatus = -4;
+pub const ENC_ERR_BUSY: EncStatus = -5;
+pub const ENC_ERR_NO_MEMORY: EncStatus = -6;
+pub const ENC_ERR_INTERNAL: EncStatus = -7;
+pub const ENC_ERR_BUFFER_TOO_SMALL: EncStatus = -8;
+
+/// ABI version: bumped on any incompatible change to a function or struct layout.
+pub const ENC_ABI_VERSION: u32 = 1;
+
+pub const ENC_CODEC_H264: i32 = 1;
+pub const ENC_CODEC_H265: i32 = 2;
+pub const ENC_CODEC_MJPEG: i32 = 3;
+
+pub const ENC_RC_CBR: i32 = 0;
+pub const ENC_RC_VBR: i32 = 1;
+pub const ENC_RC_CONST_QUALITY: i32 = 2;
+pub const ENC_RC_FIXED_QP: i32 = 3;
+
+pub const ENC_FLAG_PSNR: u32 = 1;
+pub const ENC_FLAG_RECON: u32 = 2;
+pub const ENC_FLAG_MD5_SEI: u32 = 4;
+pub const ENC_FLAG_OPTIMIZE_HUFFMAN: u32 = 8;
+
+pub const ENC_FRAME_IDR: i32 = 0;
+pub const ENC_FRAME_I: i32 = 1;
+pub const ENC_FRAME_P: i32 = 2;
+
+/// Timeout value meaning "wait as long as it takes".
+pub const ENC_WAIT_FOREVER: i32 = -1;
+
+/// Opaque encoder handle (not repr(C): cbindgen emits it as an incomplete type).
+pub struct EncEncoder {
+    _private: [u8; 0],
+}
+
+/// Channel configuration. Fill with `enc_config_default(&cfg, sizeof cfg)`, then change fields.
+/// `struct_size` comes first so that later versions can add fields at the end: the library reads
+/// only `struct_size` bytes and defaults the rest.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct EncConfig {
+    /// sizeof(EncConfig) as the caller compiled it.
+    pub struct_size: u32,
+    /// ENC_CODEC_H265 or ENC_CODEC_MJPEG (ENC_CODEC_H264: ENC_ERR_UNSUPPORTED).
+    pub codec: i32,
+    /// Even, 16..4096.
+    pub width: i32,
+    /// Even, 16..4096.
+    pub height: i32,
+    /// Target bitrate in kbps (default 8000). Ignored in the constant-quality/fixed modes.
+    pub bitrate_kbps: i32,
+    /// Frame rate numerator / denominator (default 30/1).
+    pub fps_num: i32,
+    pub fps_den: i32,
+    /// Frames from one keyframe to the next (default 30; 1 = all intra; 0 = first only).
+    pub intra_period: i32,
+    /// ENC_RC_* (default ENC_RC_CBR).
+    pub rc_mode: i32,
+    /// MJPEG quality 1..100 (default 85): used by the constant-quality/fixed modes.
+    pub quality: i32,
+    /// H.265 QP 0..51 (default 30): used by the constant-quality/fixed modes.
+    pub qp: i32,
+    /// Bounds for the rate control (defaults 0..51 and 1..100).
+    pub min_qp: i32,
+    pub max_qp: i32,
+    pub min_quality: i32,
+    pub max_quality: i32,
+    /// VBR peak in kbps (0 = twice the target).
+    pub max_bitrate_kbps: i32,
+    /// Rate-control buffer in ms of the target rate (default 1000).
+    pub vbv_buffer_ms: i32,
+    /// Channel 0..31, or -1 (default) for the first free one.
+    pub channel: i32,
+    /// Input frames queued before enc_send_frame waits (default 5, 1..64).
+    pub queue_depth: i32,
+    /// Threads used to encode one channel (default 1, 1..64). MJPEG: restart segments coded in
+    /// parallel (same output for any count). H.265: wavefront CTU rows (entropy_coding_sync,
+    /// the same stream for any count above one; at most 8 threads and one per two CTU columns).
+    pub threads: i32,
+    /// ENC_FLAG_* bits (default 0).
+    pub flags: u32,
+    /// H.265 motion search range in pels (default 64).
+    pub search_range: i32,
+    /// MJPEG restart interval in MCU rows (0 = none, or 1 when threads > 1).
+    pub restart_rows: i32,
+}
+
+/// A strided NV12 frame: padded camera buffers need no copy on the caller's side.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct EncFrame {
+    /// Luma: `height` rows of `width` bytes, `y_stride` bytes apart.
+    pub y: *const u8,
+    pub y_stride: i32,
+    /// Interleaved Cb,Cr: `height/2` rows of `width` bytes, `uv_stride` bytes apart.
+    pub uv: *const u8,
+    pub uv_stride: i32,
+}
+
+/// Description of one packet.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EncPacketInfo {
+    /// Bytes of the packet (also set when the caller's buffer was too small).
+    pub size: usize,
+    /// The pts given with the frame.
+    pub pts: i64,
+    /// 0-based index of the frame in the stream.
+    pub frame_num: u64,
+    /// 1 when the packet can be decoded on its own (IDR, every JPEG).
+    pub keyframe: i32,
+    /// ENC_FRAME_*.
+    pub frame_type: i32,
+    /// H.265 QP or MJPEG quality used.
+    pub qp: i32,
+    /// 1 when the psnr fields are set (ENC_FLAG_PSNR).
+    pub has_psnr: i32,
+    pub psnr_y: f64,
+    pub psnr_u: f64,
+    pub psnr_v: f64,
+}
+
+/// A packet owned by the library: release it with enc_packet_free.
+#[repr(C)]
+#[derive(Debug)]
+pub struct EncPacket {
+    pub data: *const u8,
+    pub size: usize,
+    pub info: EncPacketInfo,
+    /// The encoder's reconstruction as planar I420 (ENC_FLAG_RECON), else NULL.
+    pub recon: *const u8,
+    pub recon_size: usize,
+}
+
+/// Channel statistics. Set `struct_size` before calling enc_get_stats.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct EncStats {
+    pub struct_size: u32,
+    pub target_kbps: u32,
+    pub frames_in: u64,
+    pub frames_out: u64,
+    pub bytes_out: u64,
+    pub keyframes: u64,
+    /// Mean bitrate of the packets so far at the configured frame rate.
+    pub kbps: f64,
+    pub last_qp: i32,
+    /// 1 when the psnr fields are set.
+    pub has_psnr: i32,
+    pub last_psnr_y: f64,
+    pub last_psnr_u: f64,
+    pub last_psnr_v: f64,
+    pub mean_psnr_y: f64,
+    pub mean_psnr_u: f64,
+    pub mean_psnr_v: f64,
+    /// 1 when the rate control cannot reach the target (see rc_note).
+    pub rc_limited: i32,
+    /// The rate control's remark, NUL-terminated ("" when none).
+    pub rc_note: [c_char; 160],
+}
