@@ -1,13 +1,13 @@
 //! MJPEG encode speed on one picture, through the codec directly (no channel queue), so it is
-//! comparable with tjbench's compress-only timing. Used by bench/mjpeg/run.sh.
+//! comparable with tjbench's compress-only timing. Used by bench/mjpeg/run.sh; needs
+//! `--features bench`.
 //! Usage: mjpeg_bench FILE.nv12 WIDTH HEIGHT QUALITY THREADS SECONDS [RESTART_ROWS]
 
 use std::time::{Duration, Instant};
 
-use venc::codec::{Codec, FrameIn};
+use venc::bench::{Codec, FrameIn, MjpegEncoder};
 use venc::config::{CodecId, EncoderConfig, RcMode};
 use venc::frame::Picture;
-use venc::mjpeg::MjpegEncoder;
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
@@ -46,7 +46,6 @@ fn main() {
         bytes = enc
             .encode(&FrameIn {
                 pic: &pic,
-                frame_num: 0,
                 force_keyframe: false,
             })
             .unwrap()
@@ -57,7 +56,6 @@ fn main() {
     while t.elapsed() < Duration::from_secs_f64(secs) {
         enc.encode(&FrameIn {
             pic: &pic,
-            frame_num: n,
             force_keyframe: false,
         })
         .unwrap();

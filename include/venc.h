@@ -21,32 +21,46 @@
 // ABI version: bumped on any incompatible change to a function or struct layout.
 #define ENC_ABI_VERSION 1
 
+// H.264: the board's codec id 1, not implemented (`ENC_ERR_UNSUPPORTED`).
 #define ENC_CODEC_H264 1
 
+// H.265 / HEVC Main profile (the board's codec id 2).
 #define ENC_CODEC_H265 2
 
+// Motion JPEG, baseline 4:2:0 (the board's codec id 3).
 #define ENC_CODEC_MJPEG 3
 
+// Constant bitrate at `bitrate_kbps` (the default, as on the board).
 #define ENC_RC_CBR 0
 
+// Variable bitrate: `bitrate_kbps` on average, peaks up to `max_bitrate_kbps`.
 #define ENC_RC_VBR 1
 
+// Constant quality: MJPEG `quality`, H.265 `qp`.
 #define ENC_RC_CONST_QUALITY 2
 
+// Fixed QP (H.265 `qp`) or fixed quality (MJPEG `quality`) for every picture.
 #define ENC_RC_FIXED_QP 3
 
+// Compute PSNR per packet (`EncPacketInfo.psnr_*`, `EncStats`).
 #define ENC_FLAG_PSNR 1
 
+// Return the encoder's reconstruction with each packet (`EncPacket.recon`).
 #define ENC_FLAG_RECON 2
 
+// H.265: an MD5 decoded-picture-hash SEI with each picture (decoders verify every picture).
 #define ENC_FLAG_MD5_SEI 4
 
+// MJPEG: Huffman tables optimised for each picture instead of the standard ones.
 #define ENC_FLAG_OPTIMIZE_HUFFMAN 8
 
+// An IDR picture (H.265) or any JPEG: decodable on its own.
 #define ENC_FRAME_IDR 0
 
+// An intra picture that is not a random-access point.
 #define ENC_FRAME_I 1
 
+// A P picture, predicted from the previous one.
 #define ENC_FRAME_P 2
 
 // Timeout value meaning "wait as long as it takes".
@@ -72,8 +86,9 @@ typedef struct EncConfig {
   int32_t height;
   // Target bitrate in kbps (default 8000). Ignored in the constant-quality/fixed modes.
   int32_t bitrate_kbps;
-  // Frame rate numerator / denominator (default 30/1).
+  // Frame rate numerator (default 30; the rate is fps_num / fps_den).
   int32_t fps_num;
+  // Frame rate denominator (default 1).
   int32_t fps_den;
   // Frames from one keyframe to the next (default 30; 1 = all intra; 0 = first only).
   int32_t intra_period;
@@ -83,10 +98,13 @@ typedef struct EncConfig {
   int32_t quality;
   // H.265 QP 0..51 (default 30): used by the constant-quality/fixed modes.
   int32_t qp;
-  // Bounds for the rate control (defaults 0..51 and 1..100).
+  // Lower H.265 QP bound for the rate control (default 0).
   int32_t min_qp;
+  // Upper H.265 QP bound for the rate control (default 51).
   int32_t max_qp;
+  // Lower MJPEG quality bound for the rate control (default 1).
   int32_t min_quality;
+  // Upper MJPEG quality bound for the rate control (default 100).
   int32_t max_quality;
   // VBR peak in kbps (0 = twice the target).
   int32_t max_bitrate_kbps;
@@ -112,9 +130,11 @@ typedef struct EncConfig {
 typedef struct EncFrame {
   // Luma: `height` rows of `width` bytes, `y_stride` bytes apart.
   const uint8_t *y;
+  // Bytes from one luma row to the next (>= width).
   int32_t y_stride;
   // Interleaved Cb,Cr: `height/2` rows of `width` bytes, `uv_stride` bytes apart.
   const uint8_t *uv;
+  // Bytes from one chroma row to the next (>= width).
   int32_t uv_stride;
 } EncFrame;
 
@@ -134,39 +154,59 @@ typedef struct EncPacketInfo {
   int32_t qp;
   // 1 when the psnr fields are set (ENC_FLAG_PSNR).
   int32_t has_psnr;
+  // Luma PSNR in dB.
   double psnr_y;
+  // Cb PSNR in dB.
   double psnr_u;
+  // Cr PSNR in dB.
   double psnr_v;
 } EncPacketInfo;
 
 // A packet owned by the library: release it with enc_packet_free.
 typedef struct EncPacket {
+  // The packet's bytes (one JPEG, or one H.265 access unit in Annex-B), owned by the packet.
   const uint8_t *data;
+  // Bytes at `data`.
   size_t size;
+  // What the packet is (pts, frame number, type, QP, PSNR).
   struct EncPacketInfo info;
   // The encoder's reconstruction as planar I420 (ENC_FLAG_RECON), else NULL.
   const uint8_t *recon;
+  // Bytes at `recon` (0 without ENC_FLAG_RECON).
   size_t recon_size;
 } EncPacket;
 
 // Channel statistics. Set `struct_size` before calling enc_get_stats.
 typedef struct EncStats {
+  // sizeof(EncStats) as the caller compiled it.
   uint32_t struct_size;
+  // The current target bitrate in kbps.
   uint32_t target_kbps;
+  // Frames accepted by enc_send_frame.
   uint64_t frames_in;
+  // Packets produced by the codec.
   uint64_t frames_out;
+  // Bytes of those packets.
   uint64_t bytes_out;
+  // Keyframes among them.
   uint64_t keyframes;
   // Mean bitrate of the packets so far at the configured frame rate.
   double kbps;
+  // H.265 QP or MJPEG quality of the last packet.
   int32_t last_qp;
   // 1 when the psnr fields are set.
   int32_t has_psnr;
+  // PSNR of the last packet in dB: luma.
   double last_psnr_y;
+  // PSNR of the last packet in dB: Cb.
   double last_psnr_u;
+  // PSNR of the last packet in dB: Cr.
   double last_psnr_v;
+  // Mean PSNR of all packets in dB: luma.
   double mean_psnr_y;
+  // Mean PSNR of all packets in dB: Cb.
   double mean_psnr_u;
+  // Mean PSNR of all packets in dB: Cr.
   double mean_psnr_v;
   // 1 when the rate control cannot reach the target (see rc_note).
   int32_t rc_limited;
@@ -174,26 +214,37 @@ typedef struct EncStats {
   char rc_note[160];
 } EncStats;
 
+// Success.
 #define ENC_OK 0
 
+// Nothing yet: the queue stayed full (send) or no packet was ready (get) within the timeout.
 #define ENC_AGAIN 1
 
+// End of stream: the channel was flushed and every packet has been returned.
 #define ENC_EOF 2
 
+// An argument is NULL, out of range or malformed (`enc_last_error` says which and what was expected).
 #define ENC_ERR_INVALID_ARG -1
 
+// The handle is NULL, unknown or already closed.
 #define ENC_ERR_BAD_HANDLE -2
 
+// Not allowed in the channel's present state (a frame after the flush, a failed channel).
 #define ENC_ERR_WRONG_STATE -3
 
+// A valid request venc does not implement (H.264).
 #define ENC_ERR_UNSUPPORTED -4
 
+// The requested channel is open, or all 32 are.
 #define ENC_ERR_BUSY -5
 
+// Out of memory.
 #define ENC_ERR_NO_MEMORY -6
 
+// A bug in venc was caught (a panic); the channel is failed, the process is not.
 #define ENC_ERR_INTERNAL -7
 
+// The caller's buffer is too small: the size needed was reported and the packet kept.
 #define ENC_ERR_BUFFER_TOO_SMALL -8
 
 #ifdef __cplusplus

@@ -11,14 +11,14 @@ pub enum FrameType {
     Idr = 0,
     /// Intra but not a random-access point.
     I = 1,
+    /// Predicted from the previous picture.
     P = 2,
 }
 
 /// What the channel asks of a codec for one picture.
 pub struct FrameIn<'a> {
+    /// The picture, at the configured size.
     pub pic: &'a Picture,
-    /// 0-based index of this picture in the stream.
-    pub frame_num: u64,
     /// The caller asked for a keyframe here.
     pub force_keyframe: bool,
 }

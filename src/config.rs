@@ -5,12 +5,16 @@ use crate::error::{Error, Result};
 /// Codec ids, as on the board (`SP_ENCODER_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodecId {
+    /// H.264: accepted as an id, not implemented (`Error::Unsupported`).
     H264 = 1,
+    /// H.265 / HEVC Main profile.
     H265 = 2,
+    /// Motion JPEG: one baseline 4:2:0 JPEG per frame.
     Mjpeg = 3,
 }
 
 impl CodecId {
+    /// The codec for a C/board id (1, 2 or 3).
     pub fn from_i32(v: i32) -> Result<Self> {
         match v {
             1 => Ok(CodecId::H264),
@@ -21,6 +25,7 @@ impl CodecId {
             ))),
         }
     }
+    /// The codec's usual name ("H.265").
     pub fn name(self) -> &'static str {
         match self {
             CodecId::H264 => "H.264",
@@ -44,6 +49,7 @@ pub enum RcMode {
 }
 
 impl RcMode {
+    /// The mode for its C value (`ENC_RC_*`).
     pub fn from_i32(v: i32) -> Result<Self> {
         match v {
             0 => Ok(RcMode::Cbr),
@@ -55,13 +61,17 @@ impl RcMode {
             ))),
         }
     }
+    /// Whether the mode aims at `bitrate_kbps` (CBR and VBR).
     pub fn targets_bitrate(self) -> bool {
         matches!(self, RcMode::Cbr | RcMode::Vbr)
     }
 }
 
+/// Largest width or height (the board's limit).
 pub const MAX_DIM: u32 = 4096;
+/// Smallest width or height.
 pub const MIN_DIM: u32 = 16;
+/// Channels a process can have open at once (the board's 32 VPU channels).
 pub const MAX_CHANNELS: usize = 32;
 
 /// The allowed values of one numeric setting. Each setting's bounds are written once, in
@@ -72,11 +82,14 @@ pub const MAX_CHANNELS: usize = 32;
 pub struct Range {
     /// The setting's name as in `EncoderConfig` and the C `EncConfig`.
     pub name: &'static str,
+    /// The smallest allowed value.
     pub min: u32,
+    /// The largest allowed value.
     pub max: u32,
 }
 
 impl Range {
+    /// Whether `v` is allowed.
     pub fn contains(&self, v: u32) -> bool {
         (self.min..=self.max).contains(&v)
     }
@@ -127,22 +140,37 @@ pub mod limits {
     pub const BITRATE_KBPS: Range = r("bitrate_kbps", 1, 1_000_000);
     /// 0 = twice the target; not otherwise limited (any C int that is not negative).
     pub const MAX_BITRATE_KBPS: Range = r("max_bitrate_kbps", 0, i32::MAX as u32);
+    /// Frame-rate numerator.
     pub const FPS_NUM: Range = r("fps_num", 1, 1_000_000);
+    /// Frame-rate denominator.
     pub const FPS_DEN: Range = r("fps_den", 1, 1_000_000);
     /// Frames per second (fps_num / fps_den) at most.
     pub const MAX_FPS: u32 = 1000;
+    /// Frames from one keyframe to the next (0 = the first only).
     pub const INTRA_PERIOD: Range = r("intra_period", 0, 100_000);
+    /// MJPEG quality (IJG scale).
     pub const QUALITY: Range = r("quality", 1, 100);
+    /// H.265 quantisation parameter.
     pub const QP: Range = r("qp", 0, 51);
+    /// Lower QP bound of the rate control.
     pub const MIN_QP: Range = r("min_qp", 0, 51);
+    /// Upper QP bound of the rate control.
     pub const MAX_QP: Range = r("max_qp", 0, 51);
+    /// Lower MJPEG quality bound of the rate control.
     pub const MIN_QUALITY: Range = r("min_quality", 1, 100);
+    /// Upper MJPEG quality bound of the rate control.
     pub const MAX_QUALITY: Range = r("max_quality", 1, 100);
+    /// An explicitly requested channel number.
     pub const CHANNEL: Range = r("channel", 0, MAX_CHANNELS as u32 - 1);
+    /// Frames the input queue holds.
     pub const QUEUE_DEPTH: Range = r("queue_depth", 1, 64);
+    /// Encoder threads of one channel.
     pub const THREADS: Range = r("threads", 1, 64);
+    /// Rate-control buffer in milliseconds of the target rate.
     pub const VBV_BUFFER_MS: Range = r("vbv_buffer_ms", 100, 10_000);
+    /// H.265 motion search range in full samples.
     pub const SEARCH_RANGE: Range = r("search_range", 0, 512);
+    /// MJPEG restart interval in MCU rows.
     pub const RESTART_ROWS: Range = r("restart_rows", 0, 4096);
 }
 
@@ -156,28 +184,40 @@ pub mod flags {
     pub const MD5_SEI: u32 = 4;
     /// MJPEG: always use per-frame optimized Huffman tables (smaller, a little slower).
     pub const OPTIMIZE_HUFFMAN: u32 = 8;
+    /// Every flag venc knows (other bits are rejected).
     pub const ALL: u32 = PSNR | RECON | MD5_SEI | OPTIMIZE_HUFFMAN;
 }
 
 /// A validated encoder configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncoderConfig {
+    /// The codec.
     pub codec: CodecId,
+    /// Picture width in pixels: even, 16..=4096.
     pub width: u32,
+    /// Picture height in pixels: even, 16..=4096.
     pub height: u32,
+    /// Target bitrate in kbit/s (CBR, VBR).
     pub bitrate_kbps: u32,
+    /// Frame-rate numerator (the rate is fps_num / fps_den).
     pub fps_num: u32,
+    /// Frame-rate denominator.
     pub fps_den: u32,
     /// Frames between keyframes: 1 = all intra, 0 = only the first frame is a keyframe.
     pub intra_period: u32,
+    /// Rate-control mode.
     pub rc_mode: RcMode,
     /// MJPEG quality 1..100 (constant-quality and fixed modes; starting point for CBR/VBR).
     pub quality: u32,
     /// H.265 QP 0..51 (constant-quality and fixed modes; starting point for CBR/VBR).
     pub qp: u32,
+    /// Lowest H.265 QP the rate control may choose.
     pub min_qp: u32,
+    /// Highest H.265 QP the rate control may choose.
     pub max_qp: u32,
+    /// Lowest MJPEG quality the rate control may choose.
     pub min_quality: u32,
+    /// Highest MJPEG quality the rate control may choose.
     pub max_quality: u32,
     /// VBR peak bitrate in kbps (0 = 2x the target).
     pub max_bitrate_kbps: u32,
@@ -190,6 +230,7 @@ pub struct EncoderConfig {
     /// Worker threads for one channel's encoding: MJPEG restart segments, H.265 wavefront rows
     /// (at most 8, and one per two CTU columns).
     pub threads: u32,
+    /// [`flags`] bits.
     pub flags: u32,
     /// H.265 motion search range in full pels.
     pub search_range: u32,
@@ -226,6 +267,7 @@ impl EncoderConfig {
         }
     }
 
+    /// Whether flag `f` (a [`flags`] bit) is set.
     pub fn has_flag(&self, f: u32) -> bool {
         self.flags & f != 0
     }

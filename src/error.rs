@@ -31,13 +31,20 @@ pub enum Error {
     Internal(String),
     /// The caller's buffer cannot hold the packet; `needed` bytes are required. Nothing was lost.
     #[error("capacity is {capacity} bytes, expected at least {needed} (the size of the data)")]
-    BufferTooSmall { needed: usize, capacity: usize },
+    BufferTooSmall {
+        /// Bytes the packet needs.
+        needed: usize,
+        /// Bytes the caller's buffer holds.
+        capacity: usize,
+    },
 }
 
 impl Error {
+    /// An `InvalidArgument` error with this message.
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::InvalidArgument(msg.into())
     }
+    /// The C status code of this error.
     pub fn status(&self) -> Status {
         match self {
             Error::InvalidArgument(_) => Status::ERR_INVALID_ARG,
@@ -52,6 +59,7 @@ impl Error {
     }
 }
 
+/// The result of a venc call.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A status code as C sees it: an integer newtype, never a Rust enum, because a C caller can hand

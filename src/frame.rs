@@ -6,12 +6,17 @@ use crate::error::{Error, Result};
 /// A borrowed NV12 picture with strides (a camera buffer, possibly padded).
 #[derive(Clone, Copy)]
 pub struct FrameRef<'a> {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
+    /// Luma: `height` rows of `width` bytes, `y_stride` bytes apart.
     pub y: &'a [u8],
+    /// Bytes from one luma row to the next (>= width).
     pub y_stride: usize,
     /// Interleaved Cb,Cr at half resolution: `height/2` rows of `width` bytes.
     pub uv: &'a [u8],
+    /// Bytes from one chroma row to the next (>= width).
     pub uv_stride: usize,
 }
 
@@ -83,7 +88,9 @@ impl<'a> FrameRef<'a> {
 /// An owned, tightly packed NV12 picture: what a channel queues and a codec reads.
 #[derive(Clone, Debug, Default)]
 pub struct Picture {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// `width*height` luma bytes, row after row.
     pub y: Vec<u8>,
@@ -92,6 +99,7 @@ pub struct Picture {
 }
 
 impl Picture {
+    /// A black picture of this size (luma 0, chroma 128).
     pub fn new(width: u32, height: u32) -> Self {
         let ysz = width as usize * height as usize;
         Picture {
@@ -127,6 +135,7 @@ impl Picture {
         }
     }
 
+    /// A borrowed view of the picture, as `Encoder::send` takes it.
     pub fn as_frame_ref(&self) -> FrameRef<'_> {
         FrameRef {
             width: self.width,
@@ -153,10 +162,15 @@ impl Picture {
 /// A planar I420 picture: the encoder's reconstruction (what a decoder must output).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Recon {
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
+    /// `width*height` luma bytes.
     pub y: Vec<u8>,
+    /// `(width/2)*(height/2)` Cb bytes.
     pub u: Vec<u8>,
+    /// `(width/2)*(height/2)` Cr bytes.
     pub v: Vec<u8>,
 }
 

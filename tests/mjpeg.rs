@@ -93,7 +93,7 @@ fn photos_at_quality_90_reach_40_db_in_every_decoder() {
         ("chelsea", 450, 300),
     ] {
         let f = common::photo_nv12(name, w, h, w, h);
-        let p = &encode_frames(cq(w as u32, h as u32, 90), &[f.clone()])[0];
+        let p = &encode_frames(cq(w as u32, h as u32, 90), std::slice::from_ref(&f))[0];
         let src_y = &f[..w * h];
         let ff = ffmpeg_y(&p.data, w, h);
         let dj = djpeg_y(&p.data, w, h);
@@ -119,7 +119,7 @@ fn all_required_sizes_decode_without_edge_artifacts() {
         } else {
             common::photo_nv12("coffee", 600, 400, w, h)
         };
-        let p = &encode_frames(cq(w as u32, h as u32, 90), &[f.clone()])[0];
+        let p = &encode_frames(cq(w as u32, h as u32, 90), std::slice::from_ref(&f))[0];
         let ff = ffmpeg_y(&p.data, w, h);
         let dj = djpeg_y(&p.data, w, h);
         let src_y = &f[..w * h];
@@ -142,8 +142,8 @@ fn threads_and_restart_intervals_give_identical_output() {
     one.restart_rows = 1;
     let mut two = one.clone();
     two.threads = 2;
-    let a = &encode_frames(one, &[f.clone()])[0];
-    let b = &encode_frames(two, &[f.clone()])[0];
+    let a = &encode_frames(one, std::slice::from_ref(&f))[0];
+    let b = &encode_frames(two, std::slice::from_ref(&f))[0];
     assert_eq!(a.data, b.data);
     // Restart markers present and ffmpeg decodes it.
     assert!(a.data.windows(2).any(|x| x == [0xFF, 0xDD]), "DRI");
@@ -154,8 +154,8 @@ fn threads_and_restart_intervals_give_identical_output() {
     o1.flags = venc::config::flags::OPTIMIZE_HUFFMAN;
     let mut o2 = o1.clone();
     o2.threads = 2;
-    let c = &encode_frames(o1, &[f.clone()])[0];
-    let d = &encode_frames(o2, &[f.clone()])[0];
+    let c = &encode_frames(o1, std::slice::from_ref(&f))[0];
+    let d = &encode_frames(o2, std::slice::from_ref(&f))[0];
     assert!(
         c.data.len() < a.data.len(),
         "optimised {} vs {}",
@@ -172,7 +172,7 @@ fn psnr_and_recon_are_reported() {
     let f = common::photo_nv12("astronaut", 512, 512, w, h);
     let mut c = cq(512, 512, 80);
     c.flags = venc::config::flags::PSNR | venc::config::flags::RECON;
-    let p = &encode_frames(c, &[f.clone()])[0];
+    let p = &encode_frames(c, std::slice::from_ref(&f))[0];
     let ps = p.psnr.unwrap();
     let rec = p.recon.as_ref().unwrap();
     let ff = ffmpeg_y(&p.data, w, h);
@@ -262,7 +262,7 @@ fn unreachable_target_switches_to_optimised_tables_and_says_so() {
     // is smaller than standard tables give at its quality.
     assert!(sizes.iter().any(|&(q, _)| q == 1), "{sizes:?}");
     let (q_last, size_last) = *sizes.last().unwrap();
-    let std_same = &encode_frames(cq(w, h, q_last as u32), &[f.clone()])[0];
+    let std_same = &encode_frames(cq(w, h, q_last as u32), std::slice::from_ref(&f))[0];
     assert!(
         size_last < std_same.data.len() * 9 / 10,
         "{size_last} vs {}",

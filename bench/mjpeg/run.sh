@@ -9,7 +9,7 @@ CONTENT=${VENC_CONTENT:-$PWD/.cache/content}
 SRC=$CONTENT/photos/astronaut_1920x1080.nv12
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-cargo build --release --quiet --example mjpeg_bench
+cargo build --release --quiet --features bench --example mjpeg_bench
 ffmpeg -v error -y -f rawvideo -pix_fmt nv12 -s 1920x1080 -i "$SRC" -pix_fmt rgb24 "$TMP/img.ppm"
 BIN=target/release/examples/mjpeg_bench
 v1=$($BIN "$SRC" 1920 1080 85 1 "$SECS")

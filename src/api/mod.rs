@@ -28,6 +28,7 @@ impl Encoder {
         self.ch.number
     }
 
+    /// The configuration the channel was opened with.
     pub fn config(&self) -> &EncoderConfig {
         self.ch.config()
     }
@@ -54,14 +55,17 @@ impl Encoder {
         self.ch.get(timeout_ms)
     }
 
+    /// Makes the next frame sent an IDR (H.265); every JPEG is a keyframe anyway.
     pub fn request_keyframe(&self) -> Result<()> {
         self.ch.request_keyframe()
     }
 
+    /// Changes the target bitrate (kbit/s, 1..=1000000) from the next frame the worker starts.
     pub fn set_bitrate(&self, kbps: u32) -> Result<()> {
         self.ch.set_bitrate(kbps)
     }
 
+    /// Running statistics of the channel.
     pub fn stats(&self) -> Result<Stats> {
         self.ch.stats()
     }

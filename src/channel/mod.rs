@@ -29,17 +29,22 @@ use crate::frame::{FrameRef, Picture, Recon};
 pub struct Packet {
     /// One whole JPEG or one H.265 access unit.
     pub data: Vec<u8>,
+    /// The pts given with the frame.
     pub pts: i64,
     /// 0-based index of the picture in the stream.
     pub frame_num: u64,
+    /// IDR (every JPEG), I or P.
     pub frame_type: FrameType,
     /// H.265 QP or MJPEG quality used.
     pub qp: i32,
+    /// Y, Cb, Cr PSNR in dB, with `flags::PSNR`.
     pub psnr: Option<[f64; 3]>,
+    /// The encoder's reconstruction, with `flags::RECON`.
     pub recon: Option<Recon>,
 }
 
 impl Packet {
+    /// Whether the packet decodes on its own.
     pub fn is_keyframe(&self) -> bool {
         self.frame_type == FrameType::Idr
     }
@@ -48,15 +53,23 @@ impl Packet {
 /// Running statistics of a channel.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
+    /// Frames accepted by `send`.
     pub frames_in: u64,
+    /// Packets produced.
     pub frames_out: u64,
+    /// Bytes of those packets.
     pub bytes_out: u64,
+    /// Keyframes among them.
     pub keyframes: u64,
     /// Mean bitrate of the packets out so far, at the configured frame rate.
     pub kbps: f64,
+    /// The current target bitrate in kbit/s.
     pub target_kbps: u32,
+    /// H.265 QP or MJPEG quality of the last packet.
     pub last_qp: i32,
+    /// PSNR of the last packet (Y, Cb, Cr in dB), with `flags::PSNR`.
     pub last_psnr: Option<[f64; 3]>,
+    /// Mean PSNR of all packets so far.
     pub mean_psnr: Option<[f64; 3]>,
     /// Rate-control remark from the codec (e.g. target unreachable).
     pub rc_note: Option<String>,
@@ -67,6 +80,7 @@ pub struct Stats {
 /// Result of a call that may have nothing to do yet.
 #[derive(Debug)]
 pub enum Poll<T> {
+    /// Done: the value.
     Ready(T),
     /// Timed out: queue full (send) or no packet yet (get).
     Again,
@@ -450,7 +464,6 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
             }
             let out = codec.encode(&FrameIn {
                 pic: &pic,
-                frame_num,
                 force_keyframe: force_key,
             })?;
             Ok((out, codec.rc_note()))

@@ -1,8 +1,6 @@
 //! The float inverse DCT used for the reconstruction and for tests. The forward integer DCT
 //! is part of the block kernel in `kernels::jpeg_block`.
 
-pub use crate::kernels::jpeg_block::fdct;
-
 /// Float inverse DCT of dequantised coefficients (natural order), giving 8-bit samples.
 /// Decoders' integer IDCTs may differ from this by ±1 per sample.
 pub fn idct_float(coef: &[f32; 64], out: &mut [u8; 64]) {
@@ -49,6 +47,7 @@ fn cos_table() -> [[f32; 8]; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::jpeg_block::fdct;
 
     #[test]
     fn float_idct_inverts() {

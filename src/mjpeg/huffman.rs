@@ -52,17 +52,17 @@ pub fn optimal_spec(freq: &[u32; 256]) -> HuffSpec {
         // v1: least frequency (ties: largest symbol), v2: next least.
         let mut v1 = -1i32;
         let mut best = i64::MAX;
-        for i in 0..257 {
-            if f[i] > 0 && f[i] <= best {
-                best = f[i];
+        for (i, &fi) in f.iter().enumerate() {
+            if fi > 0 && fi <= best {
+                best = fi;
                 v1 = i as i32;
             }
         }
         let mut v2 = -1i32;
         best = i64::MAX;
-        for i in 0..257 {
-            if f[i] > 0 && f[i] <= best && i as i32 != v1 {
-                best = f[i];
+        for (i, &fi) in f.iter().enumerate() {
+            if fi > 0 && fi <= best && i as i32 != v1 {
+                best = fi;
                 v2 = i as i32;
             }
         }
@@ -117,8 +117,8 @@ pub fn optimal_spec(freq: &[u32; 256]) -> HuffSpec {
         bits: [0; 16],
         vals: Vec::new(),
     };
-    for l in 1..=16 {
-        spec.bits[l - 1] = bits[l] as u8;
+    for (dst, &n) in spec.bits.iter_mut().zip(&bits[1..=16]) {
+        *dst = n as u8;
     }
     // Symbols in order of increasing code size, then symbol value.
     for size in 1..=32 {
@@ -184,12 +184,12 @@ mod tests {
         let total: f64 = freq.iter().map(|&f| f as f64).sum();
         let mut bits = 0f64;
         let mut entropy = 0f64;
-        for s in 0..200 {
+        for (s, &fs) in freq.iter().enumerate().take(200) {
             assert!(t.len[s] >= 1 && t.len[s] <= 16);
             assert_ne!(t.code[s], (1 << t.len[s]) - 1);
-            bits += freq[s] as f64 * t.len[s] as f64;
-            let p = freq[s] as f64 / total;
-            entropy -= freq[s] as f64 * p.log2();
+            bits += fs as f64 * t.len[s] as f64;
+            let p = fs as f64 / total;
+            entropy -= fs as f64 * p.log2();
         }
         assert!(
             bits <= entropy * 1.05 + total * 0.05,

@@ -66,6 +66,7 @@ impl FrameTables {
     }
 }
 
+/// The MJPEG codec of one channel: one baseline JPEG per picture.
 pub struct MjpegEncoder {
     width: usize,
     height: usize,
@@ -90,6 +91,7 @@ pub struct MjpegEncoder {
 }
 
 impl MjpegEncoder {
+    /// A codec for a validated configuration.
     pub fn new(cfg: &EncoderConfig) -> Result<Self> {
         let (w, h) = (cfg.width as usize, cfg.height as usize);
         let mcu_cols = w.div_ceil(16);
@@ -622,7 +624,6 @@ mod tests {
         let out = e
             .encode(&FrameIn {
                 pic: &pic,
-                frame_num: 0,
                 force_keyframe: false,
             })
             .unwrap();

@@ -174,14 +174,8 @@ fn parse_args(args: &[String]) -> Opts {
                 die(2, format!("unknown option '{s}' (see venc --help)"))
             }
             s => {
-                if o.input.is_some() {
-                    die(
-                        2,
-                        format!(
-                            "more than one input: '{}' and '{s}'",
-                            o.input.as_ref().unwrap()
-                        ),
-                    );
+                if let Some(first) = &o.input {
+                    die(2, format!("more than one input: '{first}' and '{s}'"));
                 }
                 o.input = Some(s.to_string());
             }

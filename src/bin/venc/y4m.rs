@@ -127,7 +127,10 @@ impl Input {
     }
 }
 
-fn parse_header(line: &[u8]) -> Result<(u32, u32, Option<(u32, u32)>), String> {
+/// Width, height and the frame rate (numerator, denominator) if the header gives one.
+type Y4mHeader = (u32, u32, Option<(u32, u32)>);
+
+fn parse_header(line: &[u8]) -> Result<Y4mHeader, String> {
     let s = std::str::from_utf8(line).map_err(|_| "not text".to_string())?;
     let mut it = s.split_whitespace();
     if it.next() != Some("YUV4MPEG2") {
@@ -147,10 +150,8 @@ fn parse_header(line: &[u8]) -> Result<(u32, u32, Option<(u32, u32)>), String> {
                     fps = Some((n, d));
                 }
             }
-            "C" => {
-                if !v.starts_with("420") {
-                    return Err(format!("colour space C{v} is not 4:2:0"));
-                }
+            "C" if !v.starts_with("420") => {
+                return Err(format!("colour space C{v} is not 4:2:0"));
             }
             _ => {}
         }

@@ -22,7 +22,8 @@ use super::{cpu, Cpu, Level};
 mod avx2;
 mod scalar;
 
-pub use scalar::fdct;
+#[cfg(test)]
+pub(crate) use scalar::fdct;
 
 /// Blocks per MCU (4:2:0), in the order the kernel writes them: Y00 Y01 Y10 Y11 Cb Cr.
 pub(crate) const BLOCKS_PER_MCU: usize = 6;
