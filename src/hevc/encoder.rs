@@ -6,9 +6,9 @@ use super::deblock::{deblock, BlockInfo, DeblockMap};
 use super::inter::{self, amvp_candidates, mc, merge_candidates, Motion, Mv};
 use super::intra::{self, build_refs, filter_refs, predict, uses_filter, Refs, DC};
 use super::params::{CTB_LOG2, MIN_CB_LOG2, SIGN_HIDING};
-use super::satd::satd;
 use super::syntax::{self, Estimator, InterCu, IntraCu, Sink, Writer};
 use super::tables::{ctx, Scans};
+use super::satd::satd;
 use super::transform::{chroma_qp, dequantize, forward, hide_signs, inverse, quantize, Matrices};
 use crate::frame::Picture;
 use std::sync::Arc;
@@ -1303,3 +1303,4 @@ impl PictureEncoder {
         (d, node, e)
     }
 }
+
