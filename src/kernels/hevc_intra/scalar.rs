@@ -38,8 +38,10 @@ pub(super) fn predict(r: &Refs, n: usize, mode: u32, luma: bool, dst: &mut [u8],
             }
             if luma && n < 32 {
                 dst[0] = ((r.left[1] as u32 + 2 * dc + r.top[1] as u32 + 2) >> 2) as u8;
-                for (d, &t) in dst[1..n].iter_mut().zip(&r.top[2..n + 1]) {
-                    *d = ((t as u32 + 3 * dc + 2) >> 2) as u8;
+                // Indexed as the spec writes it (the iterator form costs more instructions).
+                #[allow(clippy::needless_range_loop)]
+                for x in 1..n {
+                    dst[x] = ((r.top[1 + x] as u32 + 3 * dc + 2) >> 2) as u8;
                 }
                 for y in 1..n {
                     dst[y * ds] = ((r.left[1 + y] as u32 + 3 * dc + 2) >> 2) as u8;
