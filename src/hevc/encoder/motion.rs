@@ -118,11 +118,7 @@ impl PictureEncoder {
             self.subpel_pred(x, y, n, mv, &mut pred);
             let bits = inter::mvd_bits(mv[0] - mvp[0]) + inter::mvd_bits(mv[1] - mvp[1]);
             let d = if sad {
-                src_blk
-                    .iter()
-                    .zip(&pred)
-                    .map(|(&a, &b)| (a as i32 - b as i32).unsigned_abs())
-                    .sum::<u32>()
+                crate::kernels::sad::sad(&src_blk, n, &pred, n, n, n)
             } else {
                 satd(&src_blk, &pred, n)
             };

@@ -76,14 +76,7 @@ impl PictureEncoder {
                 *o = (*o as i32 + r).clamp(0, 255) as u8;
             }
         }
-        let mut sse = 0u64;
-        for r in 0..n {
-            let srow = &sp[(y + r) * ss + x..(y + r) * ss + x + n];
-            for (&s, &q) in srow.iter().zip(&recb[r * n..(r + 1) * n]) {
-                let d = s as i32 - q as i32;
-                sse += (d * d) as u64;
-            }
-        }
+        let sse = crate::kernels::sad::sse(&sp[y * ss + x..], ss, recb, n, n, n);
         (levels, nz > 0, sse)
     }
 
@@ -99,16 +92,6 @@ impl PictureEncoder {
     /// SSE of an n x n block of component c against `blk`.
     pub(super) fn sse(&self, c: usize, x: usize, y: usize, n: usize, blk: &[u8]) -> u64 {
         let (sp, ss) = (self.src.plane(c), self.src.stride(c));
-        let mut sse = 0u64;
-        for r in 0..n {
-            for (&a, &b) in sp[(y + r) * ss + x..(y + r) * ss + x + n]
-                .iter()
-                .zip(&blk[r * n..(r + 1) * n])
-            {
-                let d = a as i32 - b as i32;
-                sse += (d * d) as u64;
-            }
-        }
-        sse
+        crate::kernels::sad::sse(&sp[y * ss + x..], ss, blk, n, n, n)
     }
 }

@@ -58,7 +58,6 @@ pub(super) unsafe fn sad(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: 
 }
 
 /// Squared differences of 16 samples pair-summed into 8 32-bit lanes.
-#[allow(dead_code)]
 #[inline(always)]
 unsafe fn sq16(a: __m128i, b: __m128i) -> __m256i {
     let d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(a), _mm256_cvtepu8_epi16(b));
@@ -69,7 +68,6 @@ unsafe fn sq16(a: __m128i, b: __m128i) -> __m256i {
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[allow(dead_code)]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn sse(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u64 {
     // 32-bit lanes take up to 2 * 255^2 per 16 samples: exact while w * h <= 2^16.

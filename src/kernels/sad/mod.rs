@@ -26,12 +26,10 @@ fn sad_on(cpu: Cpu, a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize
 /// Sum of squared differences of the w x h blocks at the start of `a` (row stride `sa`) and
 /// `b` (row stride `sb`).
 // Not called yet: the encoder's SSE loops switch to it when the split encoder lands.
-#[allow(dead_code)]
 pub fn sse(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u64 {
     sse_on(cpu(), a, sa, b, sb, w, h)
 }
 
-#[allow(dead_code)]
 #[inline(always)]
 fn sse_on(cpu: Cpu, a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u64 {
     match cpu.level() {

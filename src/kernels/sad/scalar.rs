@@ -16,7 +16,6 @@ pub(super) fn sad(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) 
 }
 
 /// SSE (see `kernels::sad::sse`).
-#[allow(dead_code)]
 #[inline(always)]
 pub(super) fn sse(a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize) -> u64 {
     let mut s = 0u64;
