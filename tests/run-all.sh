@@ -11,13 +11,21 @@ export VENC_CONTENT=${VENC_CONTENT:-$ROOT/.cache/content}
 echo "== set-up"
 tests/setup.sh
 
+echo "== cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --all-targets --release --locked -- -D warnings
+cargo clippy --release --locked --features bench --example mjpeg_bench -- -D warnings
+
 echo "== cargo test (unit, codec vs real decoders, channels, C programs, header/ABI)"
 mkdir -p target  # tee needs it: on a fresh clone a missing target/ made the failure check read nothing
-cargo test --release --locked 2>&1 | tee target/cargo-test.log | grep -E "^(test result|running|error|failures:|---- )" || true
-# tee hides cargo's status: read it back from the log.
-if grep -qE "^test result: FAILED|^error(\[|:)" target/cargo-test.log; then
-  echo "cargo test failed: see target/cargo-test.log"; exit 1
+set +e
+cargo test --release --locked 2>&1 | tee target/cargo-test.log | grep -E "^(test result|running|error|failures:|---- )"
+status=${PIPESTATUS[0]}  # cargo's own exit status, not tee's or grep's
+set -e
+if [ "$status" -ne 0 ] || grep -qE "^test result: FAILED" target/cargo-test.log; then
+  echo "cargo test failed (exit $status): see target/cargo-test.log"; exit 1
 fi
+grep -q "^test result: ok" target/cargo-test.log || { echo "cargo test ran no test: see target/cargo-test.log"; exit 1; }
 
 for extra in bindings/cpp/run-tests.sh bindings/go/run-tests.sh bindings/python/run-tests.sh; do
   if [ -x "$extra" ]; then

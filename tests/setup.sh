@@ -32,6 +32,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
+# The lint gates of run-all.sh: rustup's clippy and rustfmt components (on the image already).
+if command -v rustup >/dev/null 2>&1; then
+  for c in clippy rustfmt; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
