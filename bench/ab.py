@@ -69,10 +69,10 @@ def run(binary, args, out, stdin_data=None):
     return cpu, wall
 
 
-def callgrind(binary, args, stdin_data, scratch):
+def callgrind(binary, args, stdin_data, scratch, ext):
     out = Path(scratch) / "cg.out"
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(binary),
-                    *args, "-o", str(Path(scratch) / "cg.bin"), "--quiet"], input=stdin_data,
+                    *args, "-o", str(Path(scratch) / f"cg{ext}"), "--quiet"], input=stdin_data,
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for line in out.read_text().splitlines():
         if line.startswith("summary:") or line.startswith("totals:"):
@@ -113,10 +113,10 @@ def main():
         if not a.no_callgrind and shutil.which("valgrind"):
             print("\n| callgrind (instructions) | A | B | B/A |\n|---|---|---|---|")
             short = [("h265 bbb 720p 3f CBR 1 thread",
-                      [str(BBB), "--frames", "3", "--bitrate", "4000", "--threads", "1"], None),
-                     ("mjpeg 1080p q85 x2 1 thread", cases()[3][1], PHOTO.read_bytes() * 2)]
-            for name, args, data in short:
-                ia, ib = (callgrind(bins[k], args, data, scratch) for k in "AB")
+                      [str(BBB), "--frames", "3", "--bitrate", "4000", "--threads", "1"], None, ".h265"),
+                     ("mjpeg 1080p q85 x2 1 thread", cases()[3][1], PHOTO.read_bytes() * 2, ".mjpeg")]
+            for name, args, data, ext in short:
+                ia, ib = (callgrind(bins[k], args, data, scratch, ext) for k in "AB")
                 print(f"| {name} | {ia:,} | {ib:,} | {ib / ia:.4f} |")
     finally:
         for p in Path(scratch).glob("rev-*"):
