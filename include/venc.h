@@ -280,7 +280,9 @@ EncStatus enc_send_frame(struct EncEncoder *h, const uint8_t *data, size_t len, 
 EncStatus enc_send_frame_strided(struct EncEncoder *h, const struct EncFrame *frame, int64_t pts, int32_t timeout_ms);
 
 // End of stream: queued frames are encoded, then enc_get_frame returns every remaining packet
-// and then ENC_EOF. Later sends fail with ENC_ERR_WRONG_STATE. A second flush is a no-op.
+// and then ENC_EOF. Later sends fail with ENC_ERR_WRONG_STATE, and so does a send on another
+// thread that has not queued its frame when the flush starts (it may be copying it): every
+// send that returned ENC_OK has its packet before ENC_EOF. A second flush is a no-op.
 EncStatus enc_flush(struct EncEncoder *h);
 
 // Copies the next packet into `buf` (capacity `capacity` bytes) and describes it in `*info`.

@@ -97,7 +97,9 @@ pub unsafe extern "C" fn enc_send_frame_strided(
 }
 
 /// End of stream: queued frames are encoded, then enc_get_frame returns every remaining packet
-/// and then ENC_EOF. Later sends fail with ENC_ERR_WRONG_STATE. A second flush is a no-op.
+/// and then ENC_EOF. Later sends fail with ENC_ERR_WRONG_STATE, and so does a send on another
+/// thread that has not queued its frame when the flush starts (it may be copying it): every
+/// send that returned ENC_OK has its packet before ENC_EOF. A second flush is a no-op.
 #[no_mangle]
 pub extern "C" fn enc_flush(h: *mut EncEncoder) -> EncStatus {
     ffi_call(h, || {

@@ -243,7 +243,26 @@ impl Channel {
         pic.copy_from(frame);
         let mut st = self.lock();
         st.reserved -= 1;
-        Self::usable(&st)?;
+        // A flush (or a close, or a failure) that came while the frame was being copied wins:
+        // the frame is not queued, so that every frame whose send returned OK is ahead of the
+        // flush marker and its packet comes before EOF. The picture goes back to the pool and
+        // the reserved slot is free again.
+        let refused = Self::usable(&st).and_then(|()| {
+            if st.flushing {
+                Err(Error::WrongState(
+                    "end of stream was sent (flush) while this frame was being copied: the frame                      was not queued; frames are accepted only before the flush"
+                        .into(),
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = refused {
+            st.pool.push(pic);
+            drop(st);
+            self.shared.cv_space.notify_one();
+            return Err(e);
+        }
         let force_key = std::mem::take(&mut st.force_key_pending);
         let frame_num = st.next_frame_num;
         st.next_frame_num += 1;
@@ -260,6 +279,8 @@ impl Channel {
     }
 
     /// Marks end of stream: frames already queued are encoded, then `get` returns EOF.
+    /// A send that has not queued its frame yet (one still copying it on another thread) fails
+    /// with `WrongState`, so every send that returned OK has its packet before EOF.
     /// A second flush is a no-op.
     pub fn flush(&self) -> Result<()> {
         let mut st = self.lock();
