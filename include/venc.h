@@ -264,6 +264,12 @@ const char *enc_strerror(EncStatus status);
 // writing only `struct_size` bytes (pass sizeof(EncConfig)); width and height are left 0.
 EncStatus enc_config_default(struct EncConfig *cfg, size_t struct_size);
 
+// Bytes a channel for `cfg` allocates at enc_open: codec buffers and the input queue's
+// pictures (queue_depth + 1 of width*height*3/2), all made at open so that a machine that
+// cannot hold the channel gets ENC_ERR_NO_MEMORY from enc_open, never a failure later.
+// Packets not yet read come on top. ENC_ERR_INVALID_ARG for a config enc_open would refuse.
+EncStatus enc_memory_estimate(const struct EncConfig *cfg, uint64_t *bytes);
+
 // Opens a channel. On success `*out` is the handle; on error `*out` is NULL and
 // enc_last_error(NULL, ...) says why.
 EncStatus enc_open(const struct EncConfig *cfg, struct EncEncoder **out);

@@ -5,6 +5,15 @@ use crate::codec::Codec;
 use crate::config::{CodecId, EncoderConfig};
 use crate::error::{Error, Result};
 
+/// Bytes the codec for a validated configuration allocates when it is created.
+pub(crate) fn memory_bytes(cfg: &EncoderConfig) -> u64 {
+    match cfg.codec {
+        CodecId::Mjpeg => crate::mjpeg::MjpegEncoder::memory_bytes(cfg),
+        CodecId::H265 => crate::hevc::memory_bytes(cfg),
+        CodecId::H264 => 0,
+    }
+}
+
 /// Creates the codec for a validated configuration.
 pub(crate) fn create(cfg: &EncoderConfig) -> Result<Box<dyn Codec>> {
     match cfg.codec {
