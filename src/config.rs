@@ -186,6 +186,22 @@ pub mod flags {
     pub const OPTIMIZE_HUFFMAN: u32 = 8;
     /// Every flag venc knows (other bits are rejected).
     pub const ALL: u32 = PSNR | RECON | MD5_SEI | OPTIMIZE_HUFFMAN;
+    /// Each flag with its C name, for messages.
+    pub const NAMES: [(&str, u32); 4] = [
+        ("ENC_FLAG_PSNR", PSNR),
+        ("ENC_FLAG_RECON", RECON),
+        ("ENC_FLAG_MD5_SEI", MD5_SEI),
+        ("ENC_FLAG_OPTIMIZE_HUFFMAN", OPTIMIZE_HUFFMAN),
+    ];
+
+    /// "ENC_FLAG_PSNR (0x1), ENC_FLAG_RECON (0x2), ...": the valid flags for a message.
+    pub fn describe() -> String {
+        let names: Vec<String> = NAMES
+            .iter()
+            .map(|(n, v)| format!("{n} (0x{v:x})"))
+            .collect();
+        names.join(", ")
+    }
 }
 
 /// A validated encoder configuration.
@@ -331,9 +347,9 @@ impl EncoderConfig {
         RESTART_ROWS.check(self.restart_rows)?;
         if self.flags & !flags::ALL != 0 {
             return Err(Error::invalid(format!(
-                "flags is 0x{:x}, expected only the bits 0x{:x} (unknown bits 0x{:x})",
+                "flags is 0x{:x}, expected a combination of {} (unknown bits 0x{:x})",
                 self.flags,
-                flags::ALL,
+                flags::describe(),
                 self.flags & !flags::ALL
             )));
         }

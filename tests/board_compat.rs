@@ -1,10 +1,34 @@
 //! C code written for the board (dlopen + the sp_ functions) runs on libvenc and its output
-//! decodes with ffmpeg.
+//! decodes with ffmpeg; the sp_ functions' messages say what was wrong and what was expected.
 
 mod common;
 
+use std::ffi::{c_char, c_void, CStr};
 use std::path::Path;
 use std::process::Command;
+
+use venc::capi::enc_last_error;
+
+// The board's prototypes (sp_codec.h), resolved from the venc library this test links.
+extern "C" {
+    fn sp_init_encoder_module() -> *mut c_void;
+    fn sp_release_encoder_module(obj: *mut c_void);
+    fn sp_start_encode(obj: *mut c_void, chn: i32, ty: i32, w: i32, h: i32, bits: i32) -> i32;
+    fn sp_encoder_set_frame(obj: *mut c_void, frame: *mut c_char, size: i32) -> i32;
+    fn sp_encoder_get_max_stream_size(obj: *mut c_void) -> i32;
+    fn sp_encoder_get_stream_bounded(obj: *mut c_void, buf: *mut c_char, cap: i32) -> i32;
+}
+
+/// Held by the tests of this file that read `enc_last_error(NULL, ...)` (process-wide).
+static GLOBAL_ERROR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn global_error() -> String {
+    let mut buf = [0 as c_char; 512];
+    unsafe { enc_last_error(std::ptr::null(), buf.as_mut_ptr(), buf.len()) };
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
 
 fn run_board_program(codec: i32, ext: &str, fmt: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -53,4 +77,81 @@ fn board_code_encodes_mjpeg() {
 #[test]
 fn board_code_encodes_h265() {
     run_board_program(2, "h265", "hevc");
+}
+
+#[test]
+fn board_messages_say_which_argument_its_value_and_what_was_expected() {
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let (w, h) = (640, 480);
+    let mut frame = common::synthetic_nv12(w, h, 0);
+    let fp = frame.as_mut_ptr() as *mut c_char;
+    let fsize = frame.len() as i32;
+    unsafe {
+        let idle = sp_init_encoder_module();
+        assert_eq!(sp_encoder_set_frame(idle, fp, fsize), -1);
+        assert_eq!(
+            global_error(),
+            format!("encoder module object {idle:p} is not started: call sp_start_encode first")
+        );
+        sp_release_encoder_module(idle);
+
+        let obj = sp_init_encoder_module();
+        assert_eq!(sp_start_encode(obj, 30, 3, w as i32, h as i32, 4000), 0);
+        let expected = "460800 bytes (640x480 NV12: width*height*3/2)";
+        assert_eq!(sp_encoder_set_frame(obj, std::ptr::null_mut(), fsize), -1);
+        assert_eq!(
+            global_error(),
+            format!("frame_buffer is NULL, expected an NV12 frame of {expected}")
+        );
+        assert_eq!(sp_encoder_set_frame(obj, fp, -5), -1);
+        assert_eq!(global_error(), format!("size is -5, expected {expected}"));
+        assert_eq!(sp_encoder_set_frame(obj, fp, 100), -1);
+        assert_eq!(
+            global_error(),
+            "frame is 100 bytes, expected 460800 for 640x480 NV12"
+        );
+
+        let max = sp_encoder_get_max_stream_size(obj);
+        assert!(max > 0);
+        let any = format!("sp_encoder_get_max_stream_size: {max} suffice for any picture");
+        let mut out = vec![0 as c_char; max as usize];
+        let op = out.as_mut_ptr();
+        // Nothing encoded yet: the size of the next picture is not known.
+        assert_eq!(sp_encoder_get_stream_bounded(obj, op, 0), -1);
+        assert_eq!(
+            global_error(),
+            format!("capacity is 0, expected a positive number of bytes ({any})")
+        );
+        assert_eq!(
+            sp_encoder_get_stream_bounded(obj, std::ptr::null_mut(), max),
+            -1
+        );
+        assert_eq!(
+            global_error(),
+            format!("stream_buffer is NULL, expected a buffer of capacity bytes ({any})")
+        );
+        assert_eq!(sp_encoder_set_frame(obj, fp, fsize), 0);
+        // Too small: waits for the picture, keeps it, says its size.
+        assert_eq!(sp_encoder_get_stream_bounded(obj, op, 4), -1);
+        let msg = global_error();
+        let needed: usize = msg
+            .strip_prefix("capacity is 4 bytes, expected at least ")
+            .and_then(|r| r.strip_suffix(" (the size of the next packet, which stays queued)"))
+            .unwrap_or_else(|| panic!("{msg}"))
+            .parse()
+            .unwrap();
+        // Now that it is ready, a capacity that is not positive is told its size too.
+        for cap in [0, -5] {
+            assert_eq!(sp_encoder_get_stream_bounded(obj, op, cap), -1);
+            assert_eq!(
+                global_error(),
+                format!(
+                    "capacity is {cap}, expected at least {needed} bytes (the size of the next \
+                     picture, which stays queued; {any})"
+                )
+            );
+        }
+        assert_eq!(sp_encoder_get_stream_bounded(obj, op, max), needed as i32);
+        sp_release_encoder_module(obj);
+    }
 }

@@ -308,3 +308,80 @@ fn c_api_messages_name_the_argument_its_value_and_the_range() {
         "bad handle: the handle is NULL, expected one from enc_open"
     );
 }
+
+#[test]
+fn c_api_messages_say_what_did_not_fit_and_what_was_expected() {
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) },
+        ENC_OK
+    );
+    assert_eq!(
+        unsafe { enc_send_frame(h, std::ptr::null(), 5, 0, 0) },
+        ENC_ERR_INVALID_ARG
+    );
+    assert_eq!(
+        last_error(h),
+        "data is NULL with len 5, expected a frame of 6144 bytes (64x64 NV12), or NULL with len 0 \
+         to end the stream"
+    );
+    // Capacity 0: the size of the next packet is the answer, and the packet stays queued.
+    let f = common::synthetic_nv12(64, 64, 0);
+    assert_eq!(
+        unsafe { enc_send_frame(h, f.as_ptr(), f.len(), 9, -1) },
+        ENC_OK
+    );
+    let mut info = EncPacketInfo::default();
+    let st = unsafe { enc_get_frame(h, std::ptr::null_mut(), 0, &mut info, -1) };
+    assert_eq!(st, ENC_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(
+        last_error(h),
+        format!(
+            "capacity is 0 bytes, expected at least {} (the size of the next packet, which stays \
+             queued)",
+            info.size
+        )
+    );
+    let mut buf = vec![0u8; info.size];
+    let st = unsafe { enc_get_frame(h, buf.as_mut_ptr(), buf.len(), &mut info, 0) };
+    assert_eq!((st, info.pts), (ENC_OK, 9));
+    assert_eq!(enc_close(h), ENC_OK);
+
+    // The headers are "headers", not a packet.
+    assert_eq!(
+        unsafe { enc_open_simple(ENC_CODEC_H265, 64, 64, 1000, &mut h) },
+        ENC_OK
+    );
+    let (mut tiny, mut size) = ([0u8; 4], 0usize);
+    let st = unsafe { enc_get_headers(h, tiny.as_mut_ptr(), tiny.len(), &mut size) };
+    assert_eq!(st, ENC_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(
+        last_error(h),
+        format!("capacity is 4 bytes, expected at least {size} (the size of the headers)")
+    );
+    let st = unsafe { enc_get_headers(h, std::ptr::null_mut(), 1000, &mut size) };
+    assert_eq!(st, ENC_ERR_INVALID_ARG);
+    assert_eq!(
+        last_error(h),
+        format!(
+            "buf is NULL with capacity 1000, expected a buffer for the {size} bytes of the headers"
+        )
+    );
+    assert_eq!(enc_close(h), ENC_OK);
+
+    // Unknown flag bits: the valid flags by name and value.
+    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
+    assert_eq!(
+        unsafe { enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()) },
+        ENC_OK
+    );
+    let mut c = unsafe { c.assume_init() };
+    (c.codec, c.width, c.height, c.flags) = (ENC_CODEC_MJPEG, 64, 64, 0x31);
+    assert_eq!(unsafe { enc_open(&c, &mut h) }, ENC_ERR_INVALID_ARG);
+    assert_eq!(
+        last_error(std::ptr::null()),
+        "flags is 0x31, expected a combination of ENC_FLAG_PSNR (0x1), ENC_FLAG_RECON (0x2), \
+         ENC_FLAG_MD5_SEI (0x4), ENC_FLAG_OPTIMIZE_HUFFMAN (0x8) (unknown bits 0x30)"
+    );
+}

@@ -101,10 +101,17 @@ pub unsafe extern "C" fn enc_get_headers(
             return Err(Error::BufferTooSmall {
                 needed: hd.len(),
                 capacity,
+                what: "the headers",
             });
         }
+        if !hd.is_empty() && buf.is_null() {
+            return Err(Error::invalid(format!(
+                "buf is NULL with capacity {capacity}, expected a buffer for the {} bytes of the \
+                 headers",
+                hd.len()
+            )));
+        }
         if !hd.is_empty() {
-            non_null(buf, "buf", "a buffer of capacity bytes")?;
             // SAFETY: `buf` has `capacity >= hd.len()` writable bytes.
             unsafe { ptr::copy_nonoverlapping(hd.as_ptr(), buf, hd.len()) };
         }

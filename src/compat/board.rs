@@ -29,13 +29,22 @@ const BOARD_MJPEG_QUALITY: i32 = 85;
 
 const MAX_MODULES: usize = 256;
 
-/// Module objects are handles into this table (slot + generation), never pointers to memory;
-/// the value is the channel's handle while encoding, 0 before sp_start_encode.
+/// What a module object holds.
+#[derive(Default)]
+struct Module {
+    /// The channel's handle while encoding, 0 before sp_start_encode.
+    enc: usize,
+    /// The started encoder's picture size, for messages.
+    width: i32,
+    height: i32,
+}
+
+/// Module objects are handles into this table (slot + generation), never pointers to memory.
 // Nine slot bits, as the tokens have always had (256 slots plus the NULL value).
-static MODULES: HandleTable<usize, MAX_MODULES> = HandleTable::new(9);
+static MODULES: HandleTable<Module, MAX_MODULES> = HandleTable::new(9);
 
 /// Runs `f` on the live slot of `obj`, or returns None (and records why) for a bad object.
-fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut usize) -> T) -> Option<T> {
+fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut Module) -> T) -> Option<T> {
     let r = MODULES.with(obj as usize, f);
     if r.is_none() {
         bad_object(obj);
@@ -60,20 +69,41 @@ fn note(msg: &str) {
     crate::capi::set_global_error(msg);
 }
 
-fn current_enc(obj: *mut c_void) -> Option<usize> {
-    match with_slot(obj, |enc| *enc)? {
-        0 => {
-            note("the encoder is not started: call sp_start_encode first");
-            None
-        }
-        h => Some(h),
+/// The started encoder of `obj`: its channel handle and what the module knows of it.
+struct Started {
+    h: usize,
+    /// "460800 bytes (640x480 NV12: width*height*3/2)".
+    frame: String,
+}
+
+fn current_enc(obj: *mut c_void) -> Option<Started> {
+    let started = with_slot(obj, |m| {
+        (m.enc != 0).then(|| Started {
+            h: m.enc,
+            frame: format!(
+                "{} bytes ({}x{} NV12: width*height*3/2)",
+                m.width as i64 * m.height as i64 * 3 / 2,
+                m.width,
+                m.height
+            ),
+        })
+    })?;
+    if started.is_none() {
+        not_started(obj);
     }
+    started
+}
+
+fn not_started(obj: *mut c_void) {
+    note(&format!(
+        "encoder module object {obj:p} is not started: call sp_start_encode first"
+    ));
 }
 
 /// Creates an encoder module object (NULL when 256 are already alive).
 #[no_mangle]
 pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
-    match MODULES.insert(0) {
+    match MODULES.insert(Module::default()) {
         Ok(token) => token as *mut c_void,
         Err(_) => {
             note(&format!(
@@ -89,9 +119,9 @@ pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
 #[no_mangle]
 pub unsafe extern "C" fn sp_release_encoder_module(obj: *mut c_void) {
     match MODULES.remove(obj as usize) {
-        Some(0) => {}
-        Some(h) => {
-            enc_close(h as *mut EncEncoder);
+        Some(Module { enc: 0, .. }) => {}
+        Some(m) => {
+            enc_close(m.enc as *mut EncEncoder);
         }
         None => bad_object(obj),
     }
@@ -108,7 +138,7 @@ pub unsafe extern "C" fn sp_start_encode(
     height: i32,
     bits: i32,
 ) -> i32 {
-    let Some(running) = with_slot(obj, |enc| *enc != 0) else {
+    let Some(running) = with_slot(obj, |m| m.enc != 0) else {
         return -1;
     };
     if running {
@@ -137,9 +167,13 @@ pub unsafe extern "C" fn sp_start_encode(
     if unsafe { enc_open(&cfg, &mut h) } != ENC_OK {
         return -1;
     }
-    let stored = with_slot(obj, |enc| {
-        if *enc == 0 {
-            *enc = h as usize;
+    let stored = with_slot(obj, |m| {
+        if m.enc == 0 {
+            *m = Module {
+                enc: h as usize,
+                width,
+                height,
+            };
             true
         } else {
             false
@@ -158,9 +192,9 @@ pub unsafe extern "C" fn sp_start_encode(
 /// Stops (closes) the encoder; the module object stays usable. 0, or -1 when not started.
 #[no_mangle]
 pub unsafe extern "C" fn sp_stop_encode(obj: *mut c_void) -> i32 {
-    match with_slot(obj, std::mem::take) {
+    match with_slot(obj, |m| std::mem::take(&mut m.enc)) {
         Some(0) => {
-            note("the encoder is not started: call sp_start_encode first");
+            not_started(obj);
             -1
         }
         Some(h) => match enc_close(h as *mut EncEncoder) {
@@ -178,17 +212,17 @@ pub unsafe extern "C" fn sp_encoder_set_frame(
     frame_buffer: *mut c_char,
     size: i32,
 ) -> i32 {
-    let Some(h) = current_enc(obj) else {
+    let Some(Started { h, frame }) = current_enc(obj) else {
         return -1;
     };
     if frame_buffer.is_null() {
-        note("frame_buffer is NULL, expected an NV12 frame of width*height*3/2 bytes");
+        note(&format!(
+            "frame_buffer is NULL, expected an NV12 frame of {frame}"
+        ));
         return -1;
     }
     if size <= 0 {
-        note(&format!(
-            "size is {size}, expected the frame's width*height*3/2 bytes"
-        ));
+        note(&format!("size is {size}, expected {frame}"));
         return -1;
     }
     // SAFETY: the caller provides `size` readable bytes at `frame_buffer` (board contract).
@@ -225,9 +259,14 @@ pub unsafe extern "C" fn sp_set_frame(
 /// The largest packet sp_encoder_get_stream can write for the started encoder, or -1.
 #[no_mangle]
 pub unsafe extern "C" fn sp_encoder_get_max_stream_size(obj: *mut c_void) -> i32 {
-    let Some(h) = current_enc(obj) else {
-        return -1;
-    };
+    match current_enc(obj) {
+        Some(s) => max_stream_size(s.h),
+        None => -1,
+    }
+}
+
+/// enc_max_packet_size of a started encoder as the board's int32, or -1.
+fn max_stream_size(h: usize) -> i32 {
     let mut n = 0usize;
     // SAFETY: `n` is a valid out-pointer.
     if unsafe { enc_max_packet_size(h as *mut EncEncoder, &mut n) } != ENC_OK {
@@ -245,16 +284,33 @@ pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
     stream_buffer: *mut c_char,
     capacity: i32,
 ) -> i32 {
-    let Some(h) = current_enc(obj) else {
+    let Some(Started { h, .. }) = current_enc(obj) else {
         return -1;
     };
+    let max = max_stream_size(h);
     if stream_buffer.is_null() {
-        note("stream_buffer is NULL, expected a buffer of sp_encoder_get_max_stream_size bytes");
+        note(&format!(
+            "stream_buffer is NULL, expected a buffer of capacity bytes \
+             (sp_encoder_get_max_stream_size: {max} suffice for any picture)"
+        ));
         return -1;
     }
     if capacity <= 0 {
+        // The size of the picture that is ready, if one is (it stays queued).
+        let mut info = EncPacketInfo::default();
+        // SAFETY: capacity 0 with a NULL buffer only asks for the size; `info` is writable.
+        let st = unsafe { enc_get_frame(h as *mut EncEncoder, ptr::null_mut(), 0, &mut info, 0) };
+        let expected = if st == ENC_ERR_BUFFER_TOO_SMALL {
+            format!(
+                "at least {} bytes (the size of the next picture, which stays queued; ",
+                info.size
+            )
+        } else {
+            "a positive number of bytes (".to_string()
+        };
         note(&format!(
-            "capacity is {capacity}, expected > 0 (sp_encoder_get_max_stream_size bytes suffice)"
+            "capacity is {capacity}, expected {expected}sp_encoder_get_max_stream_size: {max} \
+             suffice for any picture)"
         ));
         return -1;
     }
