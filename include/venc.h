@@ -361,6 +361,13 @@ int32_t sp_encoder_get_stream_bounded(void *obj, char *stream_buffer, int32_t ca
 // written or -1. The buffer must hold sp_encoder_get_max_stream_size(obj) bytes.
 int32_t sp_encoder_get_stream(void *obj, char *stream_buffer);
 
+// Copies the message of `obj`'s last failed sp_ call (NUL-terminated, truncated to fit) into
+// `buf` and returns its full length without the NUL, as enc_last_error does. Each module
+// object keeps its own, so threads using different objects read their own errors; "" if no
+// call on `obj` has failed. NULL or a released object: the process-wide last error
+// (enc_last_error(NULL, ...)). Not on the board, whose errors are only printed to its log.
+size_t sp_encoder_get_last_error(void *obj, char *buf, size_t capacity);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

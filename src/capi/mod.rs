@@ -20,7 +20,7 @@ mod stream;
 
 mod control;
 
-pub(crate) use boundary::set_global_error;
+pub(crate) use boundary::{copy_message, set_global_error, thread_last_error};
 pub use control::*;
 pub use open::*;
 pub use stream::*;
