@@ -232,7 +232,8 @@ typedef struct EncStats {
 // Not allowed in the channel's present state (a frame after the flush, a failed channel).
 #define ENC_ERR_WRONG_STATE -3
 
-// A valid request venc does not implement (H.264).
+// A valid request venc does not implement (H.264). Checked before a channel is taken: never
+// ENC_ERR_BUSY for a request that cannot succeed.
 #define ENC_ERR_UNSUPPORTED -4
 
 // The requested channel is open, or all 32 are.

@@ -25,6 +25,18 @@ impl CodecId {
             ))),
         }
     }
+    /// Ok for the codecs venc implements; `Error::Unsupported` for H.264. Part of
+    /// [`EncoderConfig::validate`], so a request that can never succeed is refused as such
+    /// before a channel is taken (never `Busy`, a "try again", when all channels are open).
+    pub fn check_supported(self) -> Result<()> {
+        match self {
+            CodecId::H264 => Err(Error::Unsupported(
+                "codec is 1 (H.264), expected 2 (H.265) or 3 (MJPEG): H.264 is not implemented"
+                    .into(),
+            )),
+            CodecId::H265 | CodecId::Mjpeg => Ok(()),
+        }
+    }
     /// The codec's usual name ("H.265").
     pub fn name(self) -> &'static str {
         match self {
@@ -303,9 +315,11 @@ impl EncoderConfig {
         nv12_size(self.width, self.height)
     }
 
-    /// Checks every field; the message names the field, the value and what is allowed.
+    /// Checks every field; the message names the field, the value and what is allowed. An
+    /// unimplemented codec is `Error::Unsupported`, the rest `Error::InvalidArgument`.
     pub fn validate(&self) -> Result<()> {
         use limits::*;
+        self.codec.check_supported()?;
         check_dims(self.width, self.height)?;
         if self.rc_mode.targets_bitrate() {
             BITRATE_KBPS.check(self.bitrate_kbps)?;
