@@ -107,6 +107,12 @@ fn board_messages_say_which_argument_its_value_and_what_was_expected() {
 
         let obj = sp_init_encoder_module();
         assert_eq!(sp_start_encode(obj, 30, 3, w as i32, h as i32, 4000), 0);
+        assert_eq!(sp_start_encode(obj, 30, 3, w as i32, h as i32, 4000), -1);
+        assert_eq!(
+            global_error(),
+            format!("encoder module object {obj:p} is already started: call sp_stop_encode first")
+        );
+        assert_eq!(object_error(obj), global_error());
         let expected = "460800 bytes (640x480 NV12: width*height*3/2)";
         assert_eq!(sp_encoder_set_frame(obj, std::ptr::null_mut(), fsize), -1);
         assert_eq!(

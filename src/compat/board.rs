@@ -161,7 +161,7 @@ pub unsafe extern "C" fn sp_start_encode(
     if running {
         note(
             obj,
-            "the encoder is already started: call sp_stop_encode first",
+            &format!("encoder module object {obj:p} is already started: call sp_stop_encode first"),
         );
         return -1;
     }
@@ -200,7 +200,10 @@ pub unsafe extern "C" fn sp_start_encode(
     if stored != Some(true) {
         enc_close(h);
         if stored == Some(false) {
-            note(obj, "the encoder was started by another thread meanwhile");
+            note(
+                obj,
+                &format!("encoder module object {obj:p} was started by another thread meanwhile"),
+            );
         }
         return -1;
     }
