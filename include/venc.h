@@ -232,7 +232,8 @@ typedef struct EncStats {
 // Not allowed in the channel's present state (a frame after the flush, a failed channel).
 #define ENC_ERR_WRONG_STATE -3
 
-// A valid request venc does not implement (H.264).
+// A valid request venc does not implement (H.264). Checked before a channel is taken: never
+// ENC_ERR_BUSY for a request that cannot succeed.
 #define ENC_ERR_UNSUPPORTED -4
 
 // The requested channel is open, or all 32 are.
@@ -366,6 +367,13 @@ int32_t sp_encoder_get_stream_bounded(void *obj, char *stream_buffer, int32_t ca
 // Copies one encoded picture into `stream_buffer` after waiting up to 2 s; returns the bytes
 // written or -1. The buffer must hold sp_encoder_get_max_stream_size(obj) bytes.
 int32_t sp_encoder_get_stream(void *obj, char *stream_buffer);
+
+// Copies the message of `obj`'s last failed sp_ call (NUL-terminated, truncated to fit) into
+// `buf` and returns its full length without the NUL, as enc_last_error does. Each module
+// object keeps its own, so threads using different objects read their own errors; "" if no
+// call on `obj` has failed. NULL or a released object: the process-wide last error
+// (enc_last_error(NULL, ...)). Not on the board, whose errors are only printed to its log.
+size_t sp_encoder_get_last_error(void *obj, char *buf, size_t capacity);
 
 #ifdef __cplusplus
 }  // extern "C"
