@@ -42,6 +42,25 @@
 // Fixed QP (H.265 `qp`) or fixed quality (MJPEG `quality`) for every picture.
 #define ENC_RC_FIXED_QP 3
 
+// H.265 speed presets (`EncConfig.preset`), x265's names, fastest first; the README's table
+// says what each decides and costs. MJPEG ignores the preset.
+#define ENC_PRESET_ULTRAFAST 0
+
+// See ENC_PRESET_ULTRAFAST.
+#define ENC_PRESET_SUPERFAST 1
+
+// The default of enc_config_default (venc's decisions before presets existed).
+#define ENC_PRESET_VERYFAST 2
+
+// See ENC_PRESET_ULTRAFAST.
+#define ENC_PRESET_FASTER 3
+
+// See ENC_PRESET_ULTRAFAST.
+#define ENC_PRESET_FAST 4
+
+// The slowest preset.
+#define ENC_PRESET_MEDIUM 5
+
 // Compute PSNR per packet (`EncPacketInfo.psnr_*`, `EncStats`).
 #define ENC_FLAG_PSNR 1
 
@@ -124,6 +143,9 @@ typedef struct EncConfig {
   int32_t search_range;
   // MJPEG restart interval in MCU rows (0 = none, or 1 when threads > 1).
   int32_t restart_rows;
+  // H.265 speed preset, ENC_PRESET_* (default ENC_PRESET_VERYFAST). Added in 0.2: a caller
+  // whose struct_size ends before it gets the default.
+  int32_t preset;
 } EncConfig;
 
 // A strided NV12 frame: padded camera buffers need no copy on the caller's side.

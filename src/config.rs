@@ -47,6 +47,79 @@ impl CodecId {
     }
 }
 
+/// H.265 speed presets, x265's names: each a fixed set of encoder decisions (CU sizes, intra
+/// modes tried, RD depth, motion search, early exits; the table is in the README and
+/// `hevc::encoder::Effort::for_preset`). MJPEG has no decisions to trade and ignores it.
+/// Streams are deterministic for a given preset and thread count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Preset {
+    /// The fastest: 16x16 CUs at least, the fewest intra modes, half-sample motion.
+    Ultrafast = 0,
+    /// 8x8 intra CUs, one RD candidate, quarter-sample motion.
+    Superfast = 1,
+    /// The decisions venc made before presets existed (the default of `enc_config_default`).
+    Veryfast = 2,
+    /// Three intra RD candidates, 8x8 inter CUs.
+    Faster = 3,
+    /// Also AMVP search wherever merge is not exact, wider intra search in P slices.
+    Fast = 4,
+    /// The slowest: four intra RD candidates, no early exits in the CU quadtree.
+    Medium = 5,
+}
+
+impl Preset {
+    /// Every preset, fastest first.
+    pub const ALL: [Preset; 6] = [
+        Preset::Ultrafast,
+        Preset::Superfast,
+        Preset::Veryfast,
+        Preset::Faster,
+        Preset::Fast,
+        Preset::Medium,
+    ];
+
+    /// The preset for its C value (`ENC_PRESET_*`, 0..5).
+    pub fn from_i32(v: i32) -> Result<Self> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| *p as i32 == v)
+            .ok_or_else(|| {
+                Error::invalid(format!("preset is {v}, expected 0..5 ({})", Self::describe()))
+            })
+    }
+
+    /// The preset of an x265 name ("ultrafast" .. "medium").
+    pub fn from_name(s: &str) -> Result<Self> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                Error::invalid(format!("preset is {s:?}, expected one of {}", Self::describe()))
+            })
+    }
+
+    /// x265's name of the preset.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ultrafast => "ultrafast",
+            Preset::Superfast => "superfast",
+            Preset::Veryfast => "veryfast",
+            Preset::Faster => "faster",
+            Preset::Fast => "fast",
+            Preset::Medium => "medium",
+        }
+    }
+
+    /// "0 ultrafast, 1 superfast, ...": the presets for a message.
+    pub fn describe() -> String {
+        let names: Vec<String> = Preset::ALL
+            .iter()
+            .map(|p| format!("{} {}", *p as i32, p.name()))
+            .collect();
+        names.join(", ")
+    }
+}
+
 /// Rate-control modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RcMode {
@@ -264,6 +337,8 @@ pub struct EncoderConfig {
     pub search_range: u32,
     /// MJPEG restart interval in MCU rows (0 = none, unless threads > 1, then 1).
     pub restart_rows: u32,
+    /// H.265 speed preset (MJPEG ignores it).
+    pub preset: Preset,
 }
 
 impl EncoderConfig {
@@ -292,6 +367,7 @@ impl EncoderConfig {
             flags: 0,
             search_range: 64,
             restart_rows: 0,
+            preset: Preset::Veryfast,
         }
     }
 

@@ -70,7 +70,7 @@ pub mod bench {
 }
 
 pub use api::{Encoder, Packet, Poll, Stats};
-pub use config::{CodecId, EncoderConfig, RcMode};
+pub use config::{CodecId, EncoderConfig, Preset, RcMode};
 pub use error::{Error, Result, Status};
 pub use frame::{FrameRef, Picture, Recon};
 pub use kernels::cpu_level;

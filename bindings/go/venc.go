@@ -100,6 +100,7 @@ type Config struct {
 	Channel       int // 0..31, or -1 for the first free
 	QueueDepth    int
 	Threads       int
+	Preset        Preset // H.265 speed preset (DefaultConfig: PresetVeryfast)
 	PSNR          bool
 	Recon         bool
 	MD5           bool
@@ -112,8 +113,21 @@ func DefaultConfig(codec Codec, width, height int) Config {
 	return Config{Codec: codec, Width: width, Height: height, BitrateKbps: int(c.bitrate_kbps),
 		FpsNum: int(c.fps_num), FpsDen: int(c.fps_den), IntraPeriod: int(c.intra_period), RC: RCMode(c.rc_mode),
 		Quality: int(c.quality), QP: int(c.qp), Channel: int(c.channel), QueueDepth: int(c.queue_depth),
-		Threads: int(c.threads)}
+		Threads: int(c.threads), Preset: Preset(c.preset)}
 }
+
+// Preset is an H.265 speed preset, x265's names; MJPEG ignores it.
+type Preset int
+
+// The presets, fastest first (the README's table says what each decides and costs).
+const (
+	PresetUltrafast Preset = C.ENC_PRESET_ULTRAFAST
+	PresetSuperfast Preset = C.ENC_PRESET_SUPERFAST
+	PresetVeryfast  Preset = C.ENC_PRESET_VERYFAST
+	PresetFaster    Preset = C.ENC_PRESET_FASTER
+	PresetFast      Preset = C.ENC_PRESET_FAST
+	PresetMedium    Preset = C.ENC_PRESET_MEDIUM
+)
 
 // Encoder is an open channel. Safe for concurrent use: e.g. one goroutine sends while
 // another receives; Close from any goroutine wakes the others with an error.
@@ -141,7 +155,7 @@ func Open(cfg Config) (*Encoder, error) {
 		{"FpsDen", cfg.FpsDen, &c.fps_den}, {"IntraPeriod", cfg.IntraPeriod, &c.intra_period},
 		{"RC", int(cfg.RC), &c.rc_mode}, {"Quality", cfg.Quality, &c.quality}, {"QP", cfg.QP, &c.qp},
 		{"Channel", cfg.Channel, &c.channel}, {"QueueDepth", cfg.QueueDepth, &c.queue_depth},
-		{"Threads", cfg.Threads, &c.threads},
+		{"Threads", cfg.Threads, &c.threads}, {"Preset", int(cfg.Preset), &c.preset},
 	}
 	for _, f := range fields {
 		v, err := int32Arg("Config."+f.name, f.v)

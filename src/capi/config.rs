@@ -4,7 +4,7 @@
 use std::ptr;
 
 use super::types::*;
-use crate::config::{limits, CodecId, EncoderConfig, RcMode};
+use crate::config::{limits, CodecId, EncoderConfig, Preset, RcMode};
 use crate::error::{Error, Result};
 
 pub(super) fn default_c_config() -> EncConfig {
@@ -33,6 +33,7 @@ pub(super) fn default_c_config() -> EncConfig {
         flags: d.flags,
         search_range: d.search_range as i32,
         restart_rows: d.restart_rows as i32,
+        preset: d.preset as i32,
     }
 }
 
@@ -96,5 +97,6 @@ fn to_rust_config(c: &EncConfig) -> Result<EncoderConfig> {
     cfg.flags = c.flags;
     cfg.search_range = SEARCH_RANGE.non_negative_c(c.search_range)?;
     cfg.restart_rows = RESTART_ROWS.non_negative_c(c.restart_rows)?;
+    cfg.preset = Preset::from_i32(c.preset)?;
     Ok(cfg)
 }

@@ -69,5 +69,16 @@ mod tests {
         assert_eq!(ENC_CODEC_MJPEG, CodecId::Mjpeg as i32);
         assert_eq!(ENC_RC_VBR, RcMode::Vbr as i32);
         assert_eq!(ENC_RC_FIXED_QP, RcMode::FixedQp as i32);
+        let presets = [
+            ENC_PRESET_ULTRAFAST,
+            ENC_PRESET_SUPERFAST,
+            ENC_PRESET_VERYFAST,
+            ENC_PRESET_FASTER,
+            ENC_PRESET_FAST,
+            ENC_PRESET_MEDIUM,
+        ];
+        for (c, p) in presets.into_iter().zip(crate::config::Preset::ALL) {
+            assert_eq!(c, p as i32);
+        }
     }
 }

@@ -48,6 +48,20 @@ pub const ENC_RC_CONST_QUALITY: i32 = 2;
 /// Fixed QP (H.265 `qp`) or fixed quality (MJPEG `quality`) for every picture.
 pub const ENC_RC_FIXED_QP: i32 = 3;
 
+/// H.265 speed presets (`EncConfig.preset`), x265's names, fastest first; the README's table
+/// says what each decides and costs. MJPEG ignores the preset.
+pub const ENC_PRESET_ULTRAFAST: i32 = 0;
+/// See ENC_PRESET_ULTRAFAST.
+pub const ENC_PRESET_SUPERFAST: i32 = 1;
+/// The default of enc_config_default (venc's decisions before presets existed).
+pub const ENC_PRESET_VERYFAST: i32 = 2;
+/// See ENC_PRESET_ULTRAFAST.
+pub const ENC_PRESET_FASTER: i32 = 3;
+/// See ENC_PRESET_ULTRAFAST.
+pub const ENC_PRESET_FAST: i32 = 4;
+/// The slowest preset.
+pub const ENC_PRESET_MEDIUM: i32 = 5;
+
 /// Compute PSNR per packet (`EncPacketInfo.psnr_*`, `EncStats`).
 pub const ENC_FLAG_PSNR: u32 = 1;
 /// Return the encoder's reconstruction with each packet (`EncPacket.recon`).
@@ -126,6 +140,9 @@ pub struct EncConfig {
     pub search_range: i32,
     /// MJPEG restart interval in MCU rows (0 = none, or 1 when threads > 1).
     pub restart_rows: i32,
+    /// H.265 speed preset, ENC_PRESET_* (default ENC_PRESET_VERYFAST). Added in 0.2: a caller
+    /// whose struct_size ends before it gets the default.
+    pub preset: i32,
 }
 
 /// A strided NV12 frame: padded camera buffers need no copy on the caller's side.

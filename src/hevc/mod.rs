@@ -94,6 +94,7 @@ impl HevcEncoder {
         let (params, threads, inter) = layout(cfg);
         let (cw, ch) = (params.coded_width as usize, params.coded_height as usize);
         let mut pic = PictureEncoder::new(cw, ch, inter)?;
+        pic.effort = encoder::Effort::for_preset(cfg.preset);
         pic.effort.search_range = cfg.search_range.clamp(4, 256) as i32;
         pic.effort.intra_is_reference = inter;
         let mut helpers = Vec::new();

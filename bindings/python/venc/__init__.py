@@ -26,9 +26,11 @@ from ._errors import check as _check
 from ._lib import LIB
 
 __all__ = ["Encoder", "Packet", "VencError", "InvalidArgument", "ArgumentOverflow", "BadHandle", "WrongState", "Unsupported",
-           "Busy", "OutOfMemory", "InternalError", "BufferTooSmall", "H264", "H265", "MJPEG", "version"]
+           "Busy", "OutOfMemory", "InternalError", "BufferTooSmall", "H264", "H265", "MJPEG", "PRESETS", "version"]
 
 H264, H265, MJPEG = 1, 2, 3
+# H.265 speed presets (x265's names), fastest first: Encoder(preset="ultrafast") or its index.
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 _RC = {"cbr": 0, "vbr": 1, "quality": 2, "cq": 2, "cqp": 3, "fixed": 3}
 
 
@@ -96,7 +98,7 @@ class Encoder:
     def __init__(self, codec, width, height, bitrate_kbps=8000, *, fps=(30, 1), intra_period=30, rc="cbr",
                  quality=None, qp=None, min_qp=None, max_qp=None, min_quality=None, max_quality=None,
                  max_bitrate_kbps=None, vbv_buffer_ms=None, search_range=None, restart_rows=None, channel=-1,
-                 queue_depth=None, threads=1, psnr=False, recon=False, md5=False, optimize_huffman=False):
+                 queue_depth=None, threads=1, preset=None, psnr=False, recon=False, md5=False, optimize_huffman=False):
         """Opens a channel. Settings left None keep libvenc's defaults (enc_config_default);
         every integer is checked against its range (see _args.py) before it reaches ctypes."""
         if rc not in _RC:
@@ -109,7 +111,11 @@ class Encoder:
         cfg.bitrate_kbps = (_args.setting if rc in ("cbr", "vbr") else _args.int32)("bitrate_kbps", bitrate_kbps)
         cfg.fps_num, cfg.fps_den = _fps(fps)
         cfg.rc_mode, cfg.channel = _RC[rc], _args.channel(channel)
-        for name, v in (("intra_period", intra_period), ("threads", threads), ("quality", quality), ("qp", qp),
+        if isinstance(preset, str):
+            if preset not in PRESETS:
+                raise ValueError(f"preset={preset!r} is not a preset: expected one of {', '.join(PRESETS)}")
+            preset = PRESETS.index(preset)
+        for name, v in (("preset", preset), ("intra_period", intra_period), ("threads", threads), ("quality", quality), ("qp", qp),
                         ("min_qp", min_qp), ("max_qp", max_qp), ("min_quality", min_quality),
                         ("max_quality", max_quality), ("max_bitrate_kbps", max_bitrate_kbps),
                         ("vbv_buffer_ms", vbv_buffer_ms), ("search_range", search_range),

@@ -14,7 +14,8 @@ class EncConfig(ctypes.Structure):
         ("rc_mode", c_int32), ("quality", c_int32), ("qp", c_int32), ("min_qp", c_int32), ("max_qp", c_int32),
         ("min_quality", c_int32), ("max_quality", c_int32), ("max_bitrate_kbps", c_int32),
         ("vbv_buffer_ms", c_int32), ("channel", c_int32), ("queue_depth", c_int32), ("threads", c_int32),
-        ("flags", c_uint32), ("search_range", c_int32), ("restart_rows", c_int32)]]
+        ("flags", c_uint32), ("search_range", c_int32), ("restart_rows", c_int32),
+        ("preset", c_int32)]]
 
 
 class EncFrame(ctypes.Structure):

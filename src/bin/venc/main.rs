@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use venc::config::flags;
-use venc::{CodecId, Encoder, EncoderConfig, Packet, Poll, RcMode};
+use venc::{CodecId, Encoder, EncoderConfig, Packet, Poll, Preset, RcMode};
 
 const USAGE: &str = "\
 venc — H.265 and MJPEG encoding of NV12 video
@@ -29,6 +29,7 @@ OPTIONS:
         --quality N         MJPEG quality for --rc quality (1..100)
         --keyint N          frames between keyframes (default 30)
         --threads N         encoder threads (default 1)
+        --preset NAME       H.265 speed: ultrafast superfast veryfast faster fast medium (default veryfast)
         --frames N          encode at most N frames
         --seek N            skip the first N frames
         --recon FILE        write the encoder's reconstruction (raw I420, or Y4M if FILE ends in .y4m)
@@ -52,6 +53,7 @@ struct Opts {
     qp: Option<u32>,
     quality: Option<u32>,
     keyint: Option<u32>,
+    preset: Option<Preset>,
     threads: Option<u32>,
     frames: Option<u64>,
     seek: u64,
@@ -86,6 +88,7 @@ fn parse_args(args: &[String]) -> Opts {
         qp: None,
         quality: None,
         keyint: None,
+        preset: None,
         threads: None,
         frames: None,
         seek: 0,
@@ -162,6 +165,9 @@ fn parse_args(args: &[String]) -> Opts {
             "--quality" => o.quality = Some(parse_num(a, &val())),
             "--keyint" => o.keyint = Some(parse_num(a, &val())),
             "--threads" => o.threads = Some(parse_num(a, &val())),
+            "--preset" => {
+                o.preset = Some(Preset::from_name(&val()).unwrap_or_else(|e| die(2, e)));
+            }
             "--frames" => o.frames = Some(parse_num(a, &val())),
             "--seek" => o.seek = parse_num(a, &val()),
             "--recon" => o.recon = Some(val()),
@@ -488,6 +494,9 @@ fn config_for(codec: CodecId, w: u32, h: u32, fps: (u32, u32), o: &Opts) -> Enco
     }
     if let Some(t) = o.threads {
         c.threads = t;
+    }
+    if let Some(p) = o.preset {
+        c.preset = p;
     }
     if o.psnr {
         c.flags |= flags::PSNR;

@@ -58,7 +58,7 @@ impl PictureEncoder {
         // Motion search from the predictors, then AMVP coding with the cheaper predictor; not
         // when the merge prediction is already within noise (SATD under 2 a sample: -12 % time,
         // BD +0.03 % on bbb 720p; a threshold of 4 cost +1.6 %).
-        let merge_good = (inter_satd as usize) < 2 * n * n;
+        let merge_good = (inter_satd as usize) < self.effort.merge_good_satd * n * n;
         if !early_skip && !merge_good {
             inter_satd = inter_satd.min(self.amvp_rd(&b, &est, &mut best));
         }
@@ -252,7 +252,7 @@ impl PictureEncoder {
         let n = b.n;
         let sum: u32 = b.src().iter().map(|&v| v as u32).sum();
         let flat = [((sum + (n * n / 2) as u32) / (n * n) as u32) as u8; 1024];
-        inter_satd * 4 > satd(b.src(), &flat[..n * n], n) * 3
+        inter_satd * 4 > satd(b.src(), &flat[..n * n], n) * self.effort.p_intra_quarters
     }
 
     /// Puts the chosen inter CU's reconstruction and motion in place.

@@ -16,6 +16,7 @@ use super::picture::Planes;
 use super::syntax::{Estimator, InterCu, IntraCu, Writer};
 use super::tables::Scans;
 use super::transform::{chroma_qp, Matrices};
+use crate::config::Preset;
 use crate::error::Result;
 use crate::mem::try_vec;
 use state::Maps;
@@ -51,15 +52,85 @@ pub(crate) struct Effort {
     /// Smallest CU tried in P slices (log2). 16x16 (4): measured on bbb 720p, stopping at 16
     /// costs +2.3 % BD-rate and saves 31 % of the time; x265 ultrafast stops there too.
     pub(crate) p_min_cu_log2: u32,
+    /// Smallest CU tried in I slices (log2; 3 = 8x8, the smallest there is).
+    pub(crate) i_min_cu_log2: u32,
+    /// Intra modes kept from the SATD pre-selection for RD in P slices.
+    pub(crate) p_rd_modes: usize,
+    /// The intra pre-selection refines around its best angles in steps of 2 then 1 (false:
+    /// the step of 2 only).
+    pub(crate) intra_fine: bool,
+    /// Quarter-sample motion refinement after the half-sample one.
+    pub(crate) quarter_pel: bool,
+    /// The motion search is skipped when the best merge prediction's SATD is under this many
+    /// per sample (0: always searched).
+    pub(crate) merge_good_satd: usize,
+    /// A skipped CU, or an inter CU without luma residual, is not split further.
+    pub(crate) early_leaf: bool,
+    /// Intra is tried in a P-slice CU when its inter SATD is above this many quarters of a flat
+    /// (DC) guess's SATD (3: x265's fast-intra idea; higher tries intra less often).
+    pub(crate) p_intra_quarters: u32,
 }
 
 impl Default for Effort {
     fn default() -> Self {
-        Effort {
+        Effort::for_preset(Preset::Veryfast)
+    }
+}
+
+impl Effort {
+    /// The decisions of a preset (the README's table lists them). Veryfast is what venc did
+    /// before presets existed; the others move one knob or a few from it, each measured
+    /// (BENCHMARKS.md, "presets").
+    pub(crate) fn for_preset(p: Preset) -> Self {
+        let veryfast = Effort {
             intra_is_reference: false,
             rd_modes: 2,
             search_range: 64,
             p_min_cu_log2: 4,
+            i_min_cu_log2: 3,
+            p_rd_modes: 1,
+            intra_fine: true,
+            quarter_pel: true,
+            merge_good_satd: 2,
+            early_leaf: true,
+            p_intra_quarters: 3,
+        };
+        match p {
+            Preset::Ultrafast => Effort {
+                rd_modes: 1,
+                i_min_cu_log2: 4,
+                intra_fine: false,
+                quarter_pel: false,
+                merge_good_satd: 3,
+                p_intra_quarters: 4,
+                ..veryfast
+            },
+            Preset::Superfast => Effort {
+                rd_modes: 1,
+                intra_fine: false,
+                ..veryfast
+            },
+            Preset::Veryfast => veryfast,
+            Preset::Faster => Effort {
+                rd_modes: 3,
+                p_min_cu_log2: 3,
+                ..veryfast
+            },
+            Preset::Fast => Effort {
+                rd_modes: 3,
+                p_min_cu_log2: 3,
+                p_rd_modes: 2,
+                merge_good_satd: 1,
+                ..veryfast
+            },
+            Preset::Medium => Effort {
+                rd_modes: 4,
+                p_min_cu_log2: 3,
+                p_rd_modes: 2,
+                merge_good_satd: 0,
+                early_leaf: false,
+                ..veryfast
+            },
         }
     }
 }

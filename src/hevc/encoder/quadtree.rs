@@ -49,10 +49,15 @@ impl PictureEncoder {
         }
         // A skipped CU is not split further (x265's early-skip rule): its area is well predicted.
         // Likewise an inter CU that needs no luma residual (HM's early-CU idea, one step wider).
-        let leaf_skipped =
-            matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip || !cu.cbf[0]);
-        let p_floor = self.p_slice && log2 <= self.effort.p_min_cu_log2 && best.is_some();
-        if log2 > MIN_CB_LOG2 && !leaf_skipped && !p_floor {
+        let leaf_skipped = self.effort.early_leaf
+            && matches!(&best, Some((_, Node::Inter(cu), _, _)) if cu.skip || !cu.cbf[0]);
+        let min_cu = if self.p_slice {
+            self.effort.p_min_cu_log2
+        } else {
+            self.effort.i_min_cu_log2
+        };
+        let floor = log2 <= min_cu && best.is_some();
+        if log2 > MIN_CB_LOG2 && !leaf_skipped && !floor {
             let leaf_cost = best.as_ref().map_or(f64::INFINITY, |b| b.3);
             let snap = best.is_some().then(|| self.snapshot(x, y, n));
             self.maps.fill(x, y, n, |m, i| m.avail[i] = false);
