@@ -145,10 +145,12 @@ fn output_depth(cfg: &EncoderConfig) -> usize {
     cfg.queue_depth as usize + 2
 }
 
-/// Validates `cfg`, reserves a channel number in the registry, starts the channel (outside the
-/// registry's lock) and registers it; returns the handle and the channel.
+/// Validates `cfg` (and that its codec is implemented), reserves a channel number in the
+/// registry, starts the channel (outside the registry's lock) and registers it; returns the
+/// handle and the channel.
 pub(crate) fn open(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
     cfg.validate()?;
+    factory::check_supported(&cfg)?;
     let requested = cfg.channel;
     registry::insert(requested, move |slot| Channel::start(cfg, slot))
 }
