@@ -327,3 +327,46 @@ pub fn proc_status(field: &str) -> u64 {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
 }
+
+/// A directory with libvenc.so.0 (the SONAME) and the libvenc.so link, as an install has.
+pub fn lib_install() -> PathBuf {
+    let built = lib_dir().join("libvenc.so");
+    assert!(built.exists(), "{} not built", built.display());
+    let dir = temp_dir("clib");
+    std::fs::copy(&built, dir.join("libvenc.so.0")).unwrap();
+    std::os::unix::fs::symlink("libvenc.so.0", dir.join("libvenc.so")).unwrap();
+    dir
+}
+
+/// Compiles tests/c/`src` (strict C99, warnings as errors, with debug information) to `out`
+/// against include/venc.h and the library in `lib`; `extra` goes last (libraries, sanitizers).
+pub fn compile_c(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    run(Command::new("gcc")
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+            "-D_GNU_SOURCE",
+        ])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("tests/c"))
+        .arg(root.join("tests/c").join(src))
+        .arg("-o")
+        .arg(out)
+        .arg(format!("-L{}", lib.display()))
+        .args(extra));
+}
+
+/// The last line of a C test program's output must be "N passed, 0 failed".
+pub fn expect_all_passed(stdout: &[u8]) {
+    let s = String::from_utf8_lossy(stdout);
+    let last = s.lines().last().unwrap_or("");
+    assert!(last.ends_with(" passed, 0 failed"), "C test output:\n{s}");
+}
