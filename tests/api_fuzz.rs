@@ -1517,14 +1517,7 @@ fn random_api_calls_from_four_threads_keep_every_contract() {
     }
     let open = enc_open_channels();
     // Worker threads are joined by enc_close; give the OS a moment to reap them.
-    let mut threads_after = common::proc_status("Threads");
-    for _ in 0..100 {
-        if threads_after <= threads_before {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        threads_after = common::proc_status("Threads");
-    }
+    let threads_after = common::threads_settled(threads_before);
     let rss_after = common::proc_status("VmRSS");
     let secs = start.elapsed().as_secs_f64();
 
@@ -1547,16 +1540,13 @@ fn random_api_calls_from_four_threads_keep_every_contract() {
         lines.join("\n")
     );
     let failures = lock(&world.failures).clone();
-    assert!(
-        failures.is_empty(),
-        "seed {seed} (replay: VENC_FUZZ_SEED={seed}):\n{}",
-        failures.join("\n")
-    );
-    assert_eq!(open, 0, "channels left open at the end (seed {seed})");
-    assert!(
-        threads_after <= threads_before,
-        "threads {threads_before} before, {threads_after} after every channel was closed (seed \
-         {seed})"
+    common::assert_clean_run(
+        "VENC_FUZZ_SEED",
+        seed,
+        &failures,
+        open,
+        threads_before,
+        threads_after,
     );
     // The fuzz must have reached the interesting states, or it proves little.
     assert!(world.eofs_checked.load(SeqCst) > 0 && world.packets.load(SeqCst) > 0);

@@ -319,6 +319,45 @@ impl Rng {
     }
 }
 
+/// The thread count once it is back to `before` (exited threads take a moment to go), or
+/// after a second of waiting.
+pub fn threads_settled(before: u64) -> u64 {
+    let mut now = proc_status("Threads");
+    for _ in 0..100 {
+        if now <= before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        now = proc_status("Threads");
+    }
+    now
+}
+
+/// The end of a seeded multi-channel run: no failure, no channel open, no thread left over.
+pub fn assert_clean_run(
+    seed_var: &str,
+    seed: u64,
+    failures: &[String],
+    open_channels: i32,
+    threads_before: u64,
+    threads_after: u64,
+) {
+    assert!(
+        failures.is_empty(),
+        "seed {seed} (replay: {seed_var}={seed}):\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(
+        open_channels, 0,
+        "channels left open at the end (seed {seed})"
+    );
+    assert!(
+        threads_after <= threads_before,
+        "threads {threads_before} before, {threads_after} after every channel was closed (seed \
+         {seed})"
+    );
+}
+
 /// One line of /proc/self/status as a number (e.g. "Threads", "VmRSS" in kB).
 pub fn proc_status(field: &str) -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap();
