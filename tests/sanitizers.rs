@@ -96,6 +96,16 @@ fn programs(lib: &Path, dir: &Path, under_valgrind: bool) -> Vec<Prog> {
     v
 }
 
+/// The library's install directory and a work directory, or None (and a SKIPPED line)
+/// without valgrind.
+fn valgrind_dirs(name: &str) -> Option<(PathBuf, PathBuf)> {
+    if !have_valgrind() {
+        eprintln!("SKIPPED: valgrind is not installed (tests/setup.sh installs it)");
+        return None;
+    }
+    Some((common::lib_install(), common::temp_dir(name)))
+}
+
 fn describe(what: &str, out: &Output) -> String {
     format!(
         "{what}: {}\nstdout:\n{}\nstderr:\n{}",
@@ -165,12 +175,9 @@ fn the_checkers_report_deliberate_faults() {
 
 #[test]
 fn c_programs_under_valgrind_have_no_errors_and_no_definite_leaks() {
-    if !have_valgrind() {
-        eprintln!("SKIPPED: valgrind is not installed (tests/setup.sh installs it)");
+    let Some((lib, dir)) = valgrind_dirs("valgrind") else {
         return;
-    }
-    let lib = common::lib_install();
-    let dir = common::temp_dir("valgrind");
+    };
     for p in programs(&lib, &dir, true) {
         let exe = dir.join(p.src.trim_end_matches(".c"));
         common::compile_c(p.src, &exe, &lib, p.link);
@@ -210,4 +217,78 @@ fn c_programs_built_with_address_and_undefined_sanitizers_are_clean() {
         );
         common::expect_all_passed(&out.stdout);
     }
+}
+
+/// dlopen/dlclose cycles with real unloads (tests/c/test_dlopen_cycles.c, calls on a thread
+/// that exits first) under valgrind: no memory error, and the only blocks definitely lost are
+/// parking_lot_core's global hash table, which it allocates once per load of the library and
+/// by design never frees (at most one per cycle). 4 cycles, 20 with VENC_LONG=1.
+#[test]
+fn dlopen_cycles_under_valgrind_lose_only_parking_lots_table() {
+    let Some((lib, dir)) = valgrind_dirs("valgrind-cycles") else {
+        return;
+    };
+    let exe = dir.join("test_dlopen_cycles");
+    common::compile_c("test_dlopen_cycles.c", &exe, &lib, &["-ldl", "-lpthread"]);
+    let cycles = if common::long() { 20 } else { 4 };
+    let out = Command::new("valgrind")
+        .args([
+            "--error-exitcode=99",
+            "--errors-for-leak-kinds=none",
+            "--leak-check=full",
+            "--show-leak-kinds=definite",
+            "--keep-debuginfo=yes",
+            "--num-callers=40",
+        ])
+        .arg(&exe)
+        .arg(lib.join("libvenc.so.0"))
+        .arg(cycles.to_string())
+        .arg("thread")
+        .arg("1000000") // VmRSS means little under valgrind; test_dlopen_cycles checks it natively
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        describe("valgrind test_dlopen_cycles", &out)
+    );
+    common::expect_all_passed(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Each loss record: a header line, then its stack up to a line with nothing after the pid.
+    let mut records: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut in_record = false;
+    for line in err.lines() {
+        // "==pid== text"; a record ends at a line with no text.
+        let text = line.splitn(3, "==").nth(2).unwrap_or(line).trim();
+        if text.contains("are definitely lost in loss record") {
+            records.push((text.to_string(), Vec::new()));
+            in_record = true;
+        } else if text.is_empty() {
+            in_record = false;
+        } else if in_record {
+            records.last_mut().expect("in a record").1.push(text);
+        }
+    }
+    let mut tables = 0;
+    for (header, stack) in &records {
+        let blocks: usize = header
+            .split(" blocks are")
+            .next()
+            .and_then(|h| h.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(usize::MAX);
+        assert!(
+            stack
+                .iter()
+                .any(|f| f.contains("parking_lot_core::parking_lot::HashTable::new")),
+            "a block lost by something other than parking_lot's table: {header}\n{}",
+            stack.join("\n")
+        );
+        tables += blocks;
+    }
+    assert!(
+        tables <= cycles,
+        "{tables} parking_lot tables lost in {cycles} cycles:\n{err}"
+    );
+    eprintln!("valgrind test_dlopen_cycles: {cycles} unloads, {tables} parking_lot tables lost");
 }
