@@ -23,7 +23,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::ffi::c_char;
-use std::io::Write;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -1413,15 +1412,12 @@ fn pinned_cases() {
 #[test]
 fn random_api_calls_from_four_threads_keep_every_contract() {
     pinned_cases();
-    let seed = common::seed("VENC_FUZZ_SEED");
-    let calls = common::env_u64(
+    let (seed, calls) = common::start_seeded(
+        "api_fuzz",
+        "VENC_FUZZ_SEED",
         "VENC_FUZZ_CALLS",
-        if common::long() { 1_000_000 } else { 20_000 },
-    );
-    // Straight to stderr, past the test harness's capture: a crash must still show the seed.
-    let _ = writeln!(
-        std::io::stderr(),
-        "api_fuzz: seed {seed} (replay with VENC_FUZZ_SEED={seed}), {calls} calls"
+        (20_000, 1_000_000),
+        "calls",
     );
     let threads_before = common::proc_status("Threads");
     let rss_before = common::proc_status("VmRSS");
@@ -1460,10 +1456,7 @@ fn random_api_calls_from_four_threads_keep_every_contract() {
                     .for_each(|(k, v)| *all.entry(k).or_default() += v),
                 Err(p) => lock(&world.failures).push(format!(
                     "a fuzz thread panicked: {}",
-                    p.downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default()
+                    common::panic_text(&*p)
                 )),
             }
         }

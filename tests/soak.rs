@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -170,11 +169,12 @@ fn getter(enc: Arc<Encoder>, keep: bool) -> Got {
 
 #[test]
 fn thirty_two_channels_with_a_sender_and_a_getter_each_lose_nothing() {
-    let seed = common::seed("VENC_SOAK_SEED");
-    let secs = common::env_u64("VENC_SOAK_SECS", if common::long() { 300 } else { 8 });
-    let _ = writeln!(
-        std::io::stderr(),
-        "soak: seed {seed} (replay with VENC_SOAK_SEED={seed}), {CHANNELS} channels for {secs} s"
+    let (seed, secs) = common::start_seeded(
+        "soak",
+        "VENC_SOAK_SEED",
+        "VENC_SOAK_SECS",
+        (8, 300),
+        "seconds of 32 channels",
     );
     let threads_before = common::proc_status("Threads");
     let rss_before = common::proc_status("VmRSS");
