@@ -100,7 +100,7 @@ fn programs(lib: &Path, dir: &Path, under_valgrind: bool) -> Vec<Prog> {
 /// without valgrind.
 fn valgrind_dirs(name: &str) -> Option<(PathBuf, PathBuf)> {
     if !have_valgrind() {
-        eprintln!("SKIPPED: valgrind is not installed (tests/setup.sh installs it)");
+        common::skipped("valgrind is not installed (tests/setup.sh installs it)");
         return None;
     }
     Some((common::lib_install(), common::temp_dir(name)))
@@ -148,7 +148,7 @@ fn the_checkers_report_deliberate_faults() {
             );
         }
     } else {
-        eprintln!("SKIPPED: valgrind is not installed (tests/setup.sh installs it)");
+        common::skipped("valgrind is not installed (tests/setup.sh installs it)");
     }
     for (mode, report) in [
         ("clean", None),

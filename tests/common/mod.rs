@@ -105,6 +105,13 @@ pub fn synthetic_nv12(w: usize, h: usize, t: usize) -> Vec<u8> {
     out
 }
 
+/// Says that a test could not run, straight to stderr past the test harness's capture (so that
+/// tests/run-all.sh shows it: such a test does not count as passing).
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
 /// True when a command runs (tools the set-up installs).
 pub fn have(tool: &str) -> bool {
     Command::new(tool)
