@@ -232,7 +232,8 @@ typedef struct EncStats {
 // Not allowed in the channel's present state (a frame after the flush, a failed channel).
 #define ENC_ERR_WRONG_STATE -3
 
-// A valid request venc does not implement (H.264).
+// A valid request venc does not implement (H.264). Checked before a channel is taken: never
+// ENC_ERR_BUSY for a request that cannot succeed.
 #define ENC_ERR_UNSUPPORTED -4
 
 // The requested channel is open, or all 32 are.
@@ -263,6 +264,12 @@ const char *enc_strerror(EncStatus status);
 // Fills `cfg` with the defaults (H.265, CBR 8000 kbps, 30/1 fps, intra period 30, channel -1)
 // writing only `struct_size` bytes (pass sizeof(EncConfig)); width and height are left 0.
 EncStatus enc_config_default(struct EncConfig *cfg, size_t struct_size);
+
+// Bytes a channel for `cfg` allocates at enc_open: codec buffers and the input queue's
+// pictures (queue_depth + 1 of width*height*3/2), all made at open so that a machine that
+// cannot hold the channel gets ENC_ERR_NO_MEMORY from enc_open, never a failure later.
+// Packets not yet read come on top. ENC_ERR_INVALID_ARG for a config enc_open would refuse.
+EncStatus enc_memory_estimate(const struct EncConfig *cfg, uint64_t *bytes);
 
 // Opens a channel. On success `*out` is the handle; on error `*out` is NULL and
 // enc_last_error(NULL, ...) says why.
@@ -360,6 +367,13 @@ int32_t sp_encoder_get_stream_bounded(void *obj, char *stream_buffer, int32_t ca
 // Copies one encoded picture into `stream_buffer` after waiting up to 2 s; returns the bytes
 // written or -1. The buffer must hold sp_encoder_get_max_stream_size(obj) bytes.
 int32_t sp_encoder_get_stream(void *obj, char *stream_buffer);
+
+// Copies the message of `obj`'s last failed sp_ call (NUL-terminated, truncated to fit) into
+// `buf` and returns its full length without the NUL, as enc_last_error does. Each module
+// object keeps its own, so threads using different objects read their own errors; "" if no
+// call on `obj` has failed. NULL or a released object: the process-wide last error
+// (enc_last_error(NULL, ...)). Not on the board, whose errors are only printed to its log.
+size_t sp_encoder_get_last_error(void *obj, char *buf, size_t capacity);
 
 #ifdef __cplusplus
 }  // extern "C"

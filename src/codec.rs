@@ -51,6 +51,9 @@ pub trait Codec: Send {
     fn set_bitrate(&mut self, kbps: u32) -> Result<()>;
     /// Parameter sets (H.265 VPS+SPS+PPS, Annex-B); empty for MJPEG.
     fn headers(&self) -> Vec<u8>;
+    /// Test hook: run out of memory in the middle of the next frame.
+    #[cfg(test)]
+    fn inject_no_memory(&mut self) {}
     /// A note on the rate control's state for the stats (e.g. "target unreachable: ...").
     fn rc_note(&self) -> Option<String> {
         None

@@ -25,6 +25,18 @@ impl CodecId {
             ))),
         }
     }
+    /// Ok for the codecs venc implements; `Error::Unsupported` for H.264. Part of
+    /// [`EncoderConfig::validate`], so a request that can never succeed is refused as such
+    /// before a channel is taken (never `Busy`, a "try again", when all channels are open).
+    pub fn check_supported(self) -> Result<()> {
+        match self {
+            CodecId::H264 => Err(Error::Unsupported(
+                "codec is 1 (H.264), expected 2 (H.265) or 3 (MJPEG): H.264 is not implemented"
+                    .into(),
+            )),
+            CodecId::H265 | CodecId::Mjpeg => Ok(()),
+        }
+    }
     /// The codec's usual name ("H.265").
     pub fn name(self) -> &'static str {
         match self {
@@ -186,6 +198,22 @@ pub mod flags {
     pub const OPTIMIZE_HUFFMAN: u32 = 8;
     /// Every flag venc knows (other bits are rejected).
     pub const ALL: u32 = PSNR | RECON | MD5_SEI | OPTIMIZE_HUFFMAN;
+    /// Each flag with its C name, for messages.
+    pub const NAMES: [(&str, u32); 4] = [
+        ("ENC_FLAG_PSNR", PSNR),
+        ("ENC_FLAG_RECON", RECON),
+        ("ENC_FLAG_MD5_SEI", MD5_SEI),
+        ("ENC_FLAG_OPTIMIZE_HUFFMAN", OPTIMIZE_HUFFMAN),
+    ];
+
+    /// "ENC_FLAG_PSNR (0x1), ENC_FLAG_RECON (0x2), ...": the valid flags for a message.
+    pub fn describe() -> String {
+        let names: Vec<String> = NAMES
+            .iter()
+            .map(|(n, v)| format!("{n} (0x{v:x})"))
+            .collect();
+        names.join(", ")
+    }
 }
 
 /// A validated encoder configuration.
@@ -287,9 +315,11 @@ impl EncoderConfig {
         nv12_size(self.width, self.height)
     }
 
-    /// Checks every field; the message names the field, the value and what is allowed.
+    /// Checks every field; the message names the field, the value and what is allowed. An
+    /// unimplemented codec is `Error::Unsupported`, the rest `Error::InvalidArgument`.
     pub fn validate(&self) -> Result<()> {
         use limits::*;
+        self.codec.check_supported()?;
         check_dims(self.width, self.height)?;
         if self.rc_mode.targets_bitrate() {
             BITRATE_KBPS.check(self.bitrate_kbps)?;
@@ -331,9 +361,9 @@ impl EncoderConfig {
         RESTART_ROWS.check(self.restart_rows)?;
         if self.flags & !flags::ALL != 0 {
             return Err(Error::invalid(format!(
-                "flags is 0x{:x}, expected only the bits 0x{:x} (unknown bits 0x{:x})",
+                "flags is 0x{:x}, expected a combination of {} (unknown bits 0x{:x})",
                 self.flags,
-                flags::ALL,
+                flags::describe(),
                 self.flags & !flags::ALL
             )));
         }

@@ -29,13 +29,16 @@ pub enum Error {
     /// A bug: a panic caught at the boundary. The channel is marked failed.
     #[error("{0}")]
     Internal(String),
-    /// The caller's buffer cannot hold the packet; `needed` bytes are required. Nothing was lost.
-    #[error("capacity is {capacity} bytes, expected at least {needed} (the size of the data)")]
+    /// The caller's buffer cannot hold the data (a packet, the headers); `needed` bytes are
+    /// required. Nothing was lost.
+    #[error("capacity is {capacity} bytes, expected at least {needed} (the size of {what})")]
     BufferTooSmall {
-        /// Bytes the packet needs.
+        /// Bytes the data needs.
         needed: usize,
         /// Bytes the caller's buffer holds.
         capacity: usize,
+        /// What did not fit: "the next packet, which stays queued", "the headers".
+        what: &'static str,
     },
 }
 

@@ -110,6 +110,22 @@ impl Picture {
         }
     }
 
+    /// An empty picture with the memory of a width x height one reserved (address space,
+    /// fallibly; the pages are touched only when a frame is copied in), so that `copy_from`
+    /// of that size never allocates.
+    pub(crate) fn try_reserved(width: u32, height: u32) -> crate::error::Result<Self> {
+        let ysz = width as usize * height as usize;
+        let (mut y, mut uv) = (Vec::new(), Vec::new());
+        crate::mem::reserve_exact(&mut y, ysz, "an input picture")?;
+        crate::mem::reserve_exact(&mut uv, ysz / 2, "an input picture")?;
+        Ok(Picture {
+            width,
+            height,
+            y,
+            uv,
+        })
+    }
+
     /// Copies a strided frame into this picture (reusing its allocation).
     pub fn copy_from(&mut self, f: &FrameRef<'_>) {
         let (w, h) = (f.width as usize, f.height as usize);

@@ -56,6 +56,7 @@ mod handles;
 pub(crate) mod hevc;
 #[allow(unsafe_code)]
 mod kernels;
+mod mem;
 pub(crate) mod mjpeg;
 
 /// Internals for the speed benches only (`--features bench`): the MJPEG codec without the

@@ -167,3 +167,108 @@ fn make_install_gives_a_usable_pkg_config_package() {
         .unwrap();
     common::expect_all_passed(&out.stdout);
 }
+
+/// Runs tests/c/test_memory.c (built against the library) with `args`, under `prlimit` when
+/// `limit` is given; returns its "key value" lines and its exit status.
+fn run_memory_program(
+    args: &[&str],
+    limit: Option<u64>,
+) -> (
+    std::collections::HashMap<String, String>,
+    std::process::ExitStatus,
+) {
+    let lib = common::lib_install();
+    let dir = common::temp_dir("c-memory");
+    let exe = dir.join("test_memory");
+    common::compile_c("test_memory.c", &exe, &lib, &["-lvenc"]);
+    let mut cmd = match limit {
+        Some(bytes) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--as={bytes}")).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    let out = cmd
+        .args(args)
+        .env("LD_LIBRARY_PATH", &lib)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    let kv = text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (kv, out.status)
+}
+
+/// enc_memory_estimate is what enc_open takes (address space), and encoding takes no more
+/// (resident memory): the buffers are all made at open.
+#[test]
+fn memory_estimate_is_what_a_channel_takes() {
+    for cfg in [
+        ["h265", "1920", "1080", "1"],
+        ["h265", "640", "360", "2"],
+        ["mjpeg", "1280", "720", "2"],
+    ] {
+        let mut args = vec!["probe"];
+        args.extend(cfg);
+        args.push("4");
+        let (kv, status) = run_memory_program(&args, None);
+        assert!(status.success(), "{cfg:?}: {status}");
+        let kib = |k: &str| -> f64 { kv[k].parse().unwrap() };
+        let est = kib("estimate_kib");
+        // The worker thread's stack (2 MiB and a guard page) comes on top of the buffers. (No
+        // upper bound on address space: glibc reserves 64 MiB arenas for new threads.)
+        let slack = 4096.0;
+        assert!(
+            kib("open_vmsize_kib") >= est,
+            "{cfg:?}: open took {} KiB of address space, less than the estimate {est}: \
+             something is allocated later",
+            kib("open_vmsize_kib")
+        );
+        assert!(
+            kib("frames_rss_kib") <= est * 1.02 + slack,
+            "{cfg:?}: encoding made the channel resident in {} KiB, over the estimate {est}",
+            kib("frames_rss_kib")
+        );
+    }
+}
+
+/// Issue 16 item 1: under an address-space limit, opening channels until memory runs out gives
+/// ENC_ERR_NO_MEMORY with a message saying how much was needed, and every channel that opened
+/// encodes: exit 0, no abort. (Before: every open succeeded and a worker aborted the process in
+/// `Planes::new`.) Default: 4096x4096 H.265 threads 2 under 1.5 GiB; VENC_LONG=1: the issue's
+/// 32 channels under 4 GiB, two frames each.
+#[test]
+fn running_out_of_memory_is_an_error_not_an_abort() {
+    if !common::have("prlimit") {
+        eprintln!("SKIPPED: prlimit (util-linux) is not installed");
+        return;
+    }
+    let long = std::env::var_os("VENC_LONG").is_some();
+    let (limit, frames) = if long {
+        (4u64 << 30, "2")
+    } else {
+        (3u64 << 29, "1")
+    };
+    let (kv, status) =
+        run_memory_program(&["limit", "h265", "4096", "4096", "2", frames], Some(limit));
+    assert!(
+        status.success(),
+        "the program must exit 0 (no abort, no signal): {status}"
+    );
+    let n = |k: &str| -> u32 { kv[k].parse().unwrap() };
+    assert!(n("opened") >= 1, "no channel opened under {limit} bytes");
+    assert!(n("no_memory") >= 1, "no open reported ENC_ERR_NO_MEMORY");
+    assert_eq!(n("opened") + n("no_memory"), 32);
+    let msg = &kv["message"];
+    assert!(
+        msg.contains("needs") && msg.contains("MiB") && msg.contains("enc_memory_estimate"),
+        "the message must say how much was needed: {msg}"
+    );
+    let frames: u32 = frames.parse().unwrap();
+    assert_eq!(n("frames_ok") + n("frames_no_memory"), n("opened") * frames);
+}

@@ -12,8 +12,16 @@ use venc::capi::*;
 use venc::{CodecId, Encoder, EncoderConfig, Poll, RcMode};
 
 /// Held by the tests that read `enc_last_error(NULL, ...)` or make C calls that set it: it is
-/// process-wide, and the tests of this file run in parallel.
+/// process-wide, and the tests of this file run in parallel. Taken after `TABLE`.
 static GLOBAL_ERROR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The process-wide table of 32 channels: every test that opens channels shares it (`shared`),
+/// the one that fills it has it alone (`TABLE.write()`).
+static TABLE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    TABLE.read().unwrap_or_else(|e| e.into_inner())
+}
 
 fn cfg(w: u32, h: u32) -> EncoderConfig {
     let mut c = EncoderConfig::new(CodecId::Mjpeg, w, h);
@@ -24,6 +32,7 @@ fn cfg(w: u32, h: u32) -> EncoderConfig {
 
 #[test]
 fn eight_channels_in_parallel_lose_nothing() {
+    let _t = shared();
     const N: u64 = 40;
     let mut joins = Vec::new();
     for c in 0..8u32 {
@@ -74,6 +83,7 @@ fn eight_channels_in_parallel_lose_nothing() {
 
 #[test]
 fn close_wakes_a_blocked_getter_quickly() {
+    let _t = shared();
     let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
     let mut h: *mut EncEncoder = std::ptr::null_mut();
     let st = unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) };
@@ -106,6 +116,7 @@ fn close_wakes_a_blocked_getter_quickly() {
 
 #[test]
 fn full_queue_gives_again_and_loses_nothing() {
+    let _t = shared();
     let mut c = cfg(320, 240);
     c.queue_depth = 2;
     let enc = Encoder::open(c).unwrap();
@@ -132,6 +143,7 @@ fn full_queue_gives_again_and_loses_nothing() {
 
 #[test]
 fn channel_numbers_are_exclusive_and_reusable() {
+    let _t = shared();
     let mut c = cfg(64, 64);
     c.channel = Some(31);
     let a = Encoder::open(c.clone()).unwrap();
@@ -145,6 +157,7 @@ fn channel_numbers_are_exclusive_and_reusable() {
 
 #[test]
 fn get_with_timeout_returns_again_in_time() {
+    let _t = shared();
     let enc = Encoder::open(cfg(64, 64)).unwrap();
     let t = Instant::now();
     assert!(matches!(enc.get(50).unwrap(), Poll::Again));
@@ -158,6 +171,7 @@ fn get_with_timeout_returns_again_in_time() {
 
 #[test]
 fn bad_config_messages_say_what_was_expected() {
+    let _t = shared();
     let cases: Vec<(EncoderConfig, &str)> = vec![
         (
             EncoderConfig::new(CodecId::Mjpeg, 17, 16),
@@ -241,6 +255,7 @@ fn bad_config_messages_say_what_was_expected() {
 
 #[test]
 fn wrong_frame_size_leaves_the_channel_usable() {
+    let _t = shared();
     let enc = Encoder::open(cfg(64, 64)).unwrap();
     let f = common::synthetic_nv12(64, 64, 0);
     let e = enc.send_packed(&f[..f.len() - 2], 0, 0).unwrap_err();
@@ -262,6 +277,7 @@ fn last_error(h: *const EncEncoder) -> String {
 
 #[test]
 fn c_api_messages_name_the_argument_its_value_and_the_range() {
+    let _t = shared();
     let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
     let mut h: *mut EncEncoder = std::ptr::null_mut();
     assert_eq!(
@@ -307,4 +323,108 @@ fn c_api_messages_name_the_argument_its_value_and_the_range() {
         last_error(std::ptr::null()),
         "bad handle: the handle is NULL, expected one from enc_open"
     );
+}
+
+#[test]
+fn c_api_messages_say_what_did_not_fit_and_what_was_expected() {
+    let _t = shared();
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { enc_open_simple(ENC_CODEC_MJPEG, 64, 64, 1000, &mut h) },
+        ENC_OK
+    );
+    assert_eq!(
+        unsafe { enc_send_frame(h, std::ptr::null(), 5, 0, 0) },
+        ENC_ERR_INVALID_ARG
+    );
+    assert_eq!(
+        last_error(h),
+        "data is NULL with len 5, expected a frame of 6144 bytes (64x64 NV12), or NULL with len 0 \
+         to end the stream"
+    );
+    // Capacity 0: the size of the next packet is the answer, and the packet stays queued.
+    let f = common::synthetic_nv12(64, 64, 0);
+    assert_eq!(
+        unsafe { enc_send_frame(h, f.as_ptr(), f.len(), 9, -1) },
+        ENC_OK
+    );
+    let mut info = EncPacketInfo::default();
+    let st = unsafe { enc_get_frame(h, std::ptr::null_mut(), 0, &mut info, -1) };
+    assert_eq!(st, ENC_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(
+        last_error(h),
+        format!(
+            "capacity is 0 bytes, expected at least {} (the size of the next packet, which stays \
+             queued)",
+            info.size
+        )
+    );
+    let mut buf = vec![0u8; info.size];
+    let st = unsafe { enc_get_frame(h, buf.as_mut_ptr(), buf.len(), &mut info, 0) };
+    assert_eq!((st, info.pts), (ENC_OK, 9));
+    assert_eq!(enc_close(h), ENC_OK);
+
+    // The headers are "headers", not a packet.
+    assert_eq!(
+        unsafe { enc_open_simple(ENC_CODEC_H265, 64, 64, 1000, &mut h) },
+        ENC_OK
+    );
+    let (mut tiny, mut size) = ([0u8; 4], 0usize);
+    let st = unsafe { enc_get_headers(h, tiny.as_mut_ptr(), tiny.len(), &mut size) };
+    assert_eq!(st, ENC_ERR_BUFFER_TOO_SMALL);
+    assert_eq!(
+        last_error(h),
+        format!("capacity is 4 bytes, expected at least {size} (the size of the headers)")
+    );
+    let st = unsafe { enc_get_headers(h, std::ptr::null_mut(), 1000, &mut size) };
+    assert_eq!(st, ENC_ERR_INVALID_ARG);
+    assert_eq!(
+        last_error(h),
+        format!(
+            "buf is NULL with capacity 1000, expected a buffer for the {size} bytes of the headers"
+        )
+    );
+    assert_eq!(enc_close(h), ENC_OK);
+
+    // Unknown flag bits: the valid flags by name and value.
+    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
+    assert_eq!(
+        unsafe { enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()) },
+        ENC_OK
+    );
+    let mut c = unsafe { c.assume_init() };
+    (c.codec, c.width, c.height, c.flags) = (ENC_CODEC_MJPEG, 64, 64, 0x31);
+    assert_eq!(unsafe { enc_open(&c, &mut h) }, ENC_ERR_INVALID_ARG);
+    assert_eq!(
+        last_error(std::ptr::null()),
+        "flags is 0x31, expected a combination of ENC_FLAG_PSNR (0x1), ENC_FLAG_RECON (0x2), \
+         ENC_FLAG_MD5_SEI (0x4), ENC_FLAG_OPTIMIZE_HUFFMAN (0x8) (unknown bits 0x30)"
+    );
+}
+
+#[test]
+fn an_unsupported_codec_is_refused_as_such_when_every_channel_is_busy() {
+    let _t = TABLE.write().unwrap_or_else(|e| e.into_inner());
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let all: Vec<Encoder> = (0..venc::config::MAX_CHANNELS)
+        .map(|_| Encoder::open(cfg(16, 16)).expect("a free channel"))
+        .collect();
+    // Full: a supported codec is told to try again, H.264 that it never will work.
+    let busy = Encoder::open(cfg(16, 16)).err().unwrap();
+    assert_eq!(busy.status(), venc::Status::ERR_BUSY);
+    let e = Encoder::open(EncoderConfig::new(CodecId::H264, 64, 64))
+        .err()
+        .unwrap();
+    assert_eq!(e.status(), venc::Status::ERR_UNSUPPORTED, "{e}");
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    let st = unsafe { enc_open_simple(ENC_CODEC_H264, 64, 64, 1000, &mut h) };
+    assert_eq!((st, h), (ENC_ERR_UNSUPPORTED, std::ptr::null_mut()));
+    assert_eq!(
+        last_error(std::ptr::null()),
+        "codec is 1 (H.264), expected 2 (H.265) or 3 (MJPEG): H.264 is not implemented"
+    );
+    assert_eq!(enc_open_channels(), venc::config::MAX_CHANNELS as i32);
+    drop(all);
+    assert_eq!(enc_open_channels(), 0);
 }

@@ -23,6 +23,13 @@ impl Encoder {
         Ok(Encoder { handle, ch })
     }
 
+    /// Bytes a channel for `cfg` allocates when it opens (all it needs to encode: codec
+    /// buffers and the input queue's pictures; packets not yet read come on top). `open`
+    /// fails with `OutOfMemory` rather than start a channel that could not get them.
+    pub fn memory_estimate(cfg: &EncoderConfig) -> Result<u64> {
+        crate::channel::memory_estimate(cfg)
+    }
+
     /// The channel number (0..31) in the process-wide table.
     pub fn channel(&self) -> usize {
         self.ch.number

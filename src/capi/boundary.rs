@@ -1,7 +1,10 @@
 //! The boundary every exported function goes through: panics caught, `Result` mapped to a
 //! status code, the error message recorded for `enc_last_error`; and handle lookup.
 
+use std::cell::RefCell;
+use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -13,12 +16,45 @@ use crate::error::{panic_message, Error, Result, Status};
 /// The last error of a call that had no valid handle (open, NULL or stale handles).
 pub(super) static GLOBAL_ERROR: Mutex<String> = Mutex::new(String::new());
 
+thread_local! {
+    /// The message of this thread's last failed call. Not part of the C API (enc_last_error
+    /// reads the channel's or the process-wide one); the board layer keeps it per module
+    /// object, where the process-wide one may already be another thread's.
+    static THREAD_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
 fn record(ch: Option<&Channel>, e: &Error) {
     let msg = e.to_string();
     if let Some(c) = ch {
         c.set_last_error(msg.clone());
     }
+    // try_with: a call from a thread-local destructor at thread exit must not panic here.
+    let _ = THREAD_ERROR.try_with(|t| t.replace(msg.clone()));
     *GLOBAL_ERROR.lock() = msg;
+}
+
+/// The message of the calling thread's last failed C API call ("" if none).
+pub(crate) fn thread_last_error() -> String {
+    THREAD_ERROR
+        .try_with(|t| t.borrow().clone())
+        .unwrap_or_default()
+}
+
+/// Copies `msg` into `buf` (NUL-terminated, truncated to `capacity`) and returns its full
+/// length without the NUL, like snprintf; a NULL `buf` or capacity 0 only gives the length.
+///
+/// # Safety
+/// `buf` is NULL or has `capacity` writable bytes.
+pub(crate) unsafe fn copy_message(msg: &str, buf: *mut c_char, capacity: usize) -> usize {
+    if !buf.is_null() && capacity > 0 {
+        let n = msg.len().min(capacity - 1);
+        // SAFETY: `buf` has `capacity` writable bytes; we write n + 1 <= capacity.
+        unsafe {
+            ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+    }
+    msg.len()
 }
 
 /// Records a message for enc_last_error(NULL, ...) (used by the board compatibility layer).

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::panic::catch_unwind;
 use std::ptr;
 
-use super::boundary::{ffi_call, lookup, non_null, GLOBAL_ERROR};
+use super::boundary::{copy_message, ffi_call, lookup, non_null, GLOBAL_ERROR};
 use super::types::*;
 use crate::channel::registry;
 use crate::config::limits;
@@ -101,10 +101,17 @@ pub unsafe extern "C" fn enc_get_headers(
             return Err(Error::BufferTooSmall {
                 needed: hd.len(),
                 capacity,
+                what: "the headers",
             });
         }
+        if !hd.is_empty() && buf.is_null() {
+            return Err(Error::invalid(format!(
+                "buf is NULL with capacity {capacity}, expected a buffer for the {} bytes of the \
+                 headers",
+                hd.len()
+            )));
+        }
         if !hd.is_empty() {
-            non_null(buf, "buf", "a buffer of capacity bytes")?;
             // SAFETY: `buf` has `capacity >= hd.len()` writable bytes.
             unsafe { ptr::copy_nonoverlapping(hd.as_ptr(), buf, hd.len()) };
         }
@@ -140,15 +147,8 @@ pub unsafe extern "C" fn enc_last_error(
             .unwrap_or_else(|| GLOBAL_ERROR.lock().clone())
     })
     .unwrap_or_default();
-    if !buf.is_null() && capacity > 0 {
-        let n = msg.len().min(capacity - 1);
-        // SAFETY: `buf` has `capacity` writable bytes; we write n + 1 <= capacity.
-        unsafe {
-            ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
-            *buf.add(n) = 0;
-        }
-    }
-    msg.len()
+    // SAFETY: the caller provides `capacity` writable bytes at `buf` (or buf is NULL).
+    unsafe { copy_message(&msg, buf, capacity) }
 }
 
 /// Closes the channel: discards frames not yet encoded and packets not yet read (to keep them,

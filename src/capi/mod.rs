@@ -20,7 +20,7 @@ mod stream;
 
 mod control;
 
-pub(crate) use boundary::set_global_error;
+pub(crate) use boundary::{copy_message, set_global_error, thread_last_error};
 pub use control::*;
 pub use open::*;
 pub use stream::*;
@@ -56,6 +56,15 @@ mod tests {
         assert_eq!(ENC_FLAG_RECON, flags::RECON);
         assert_eq!(ENC_FLAG_MD5_SEI, flags::MD5_SEI);
         assert_eq!(ENC_FLAG_OPTIMIZE_HUFFMAN, flags::OPTIMIZE_HUFFMAN);
+        // The names messages give the flags are the header's.
+        let named = [
+            ("ENC_FLAG_PSNR", ENC_FLAG_PSNR),
+            ("ENC_FLAG_RECON", ENC_FLAG_RECON),
+            ("ENC_FLAG_MD5_SEI", ENC_FLAG_MD5_SEI),
+            ("ENC_FLAG_OPTIMIZE_HUFFMAN", ENC_FLAG_OPTIMIZE_HUFFMAN),
+        ];
+        assert_eq!(flags::NAMES, named);
+        assert_eq!(flags::NAMES.iter().fold(0, |a, (_, v)| a | v), flags::ALL);
         assert_eq!(ENC_CODEC_H265, CodecId::H265 as i32);
         assert_eq!(ENC_CODEC_MJPEG, CodecId::Mjpeg as i32);
         assert_eq!(ENC_RC_VBR, RcMode::Vbr as i32);

@@ -53,6 +53,24 @@ pub unsafe extern "C" fn enc_config_default(cfg: *mut EncConfig, struct_size: us
     })
 }
 
+/// Bytes a channel for `cfg` allocates at enc_open: codec buffers and the input queue's
+/// pictures (queue_depth + 1 of width*height*3/2), all made at open so that a machine that
+/// cannot hold the channel gets ENC_ERR_NO_MEMORY from enc_open, never a failure later.
+/// Packets not yet read come on top. ENC_ERR_INVALID_ARG for a config enc_open would refuse.
+#[no_mangle]
+pub unsafe extern "C" fn enc_memory_estimate(cfg: *const EncConfig, bytes: *mut u64) -> EncStatus {
+    ffi_call(ptr::null(), || {
+        non_null(bytes, "bytes", "a uint64_t * to receive the estimate")?;
+        non_null(cfg, "cfg", "an EncConfig")?;
+        // SAFETY: `cfg` is non-null and points to a config of its struct_size bytes.
+        let rc = unsafe { read_config(cfg) }?;
+        let n = channel::memory_estimate(&rc)?;
+        // SAFETY: `bytes` is non-null and writable (caller's contract).
+        unsafe { *bytes = n };
+        Ok(Status::OK)
+    })
+}
+
 /// Opens a channel. On success `*out` is the handle; on error `*out` is NULL and
 /// enc_last_error(NULL, ...) says why.
 #[no_mangle]

@@ -21,16 +21,20 @@ pub unsafe extern "C" fn enc_send_frame(
 ) -> EncStatus {
     ffi_call(h, || {
         let ch = lookup(h)?;
+        let c = ch.config();
         if data.is_null() {
             if len != 0 {
                 return Err(Error::invalid(format!(
-                    "data is NULL but len is {len}: pass NULL with len 0 to end the stream"
+                    "data is NULL with len {len}, expected a frame of {} bytes ({}x{} NV12), or \
+                     NULL with len 0 to end the stream",
+                    c.frame_bytes(),
+                    c.width,
+                    c.height
                 )));
             }
             ch.flush()?;
             return Ok(Status::OK);
         }
-        let c = ch.config();
         // SAFETY: the caller guarantees `len` readable bytes at `data`.
         let bytes = unsafe { std::slice::from_raw_parts(data, len) };
         let f = FrameRef::packed(c.width, c.height, bytes)?;
@@ -155,6 +159,7 @@ pub unsafe extern "C" fn enc_get_frame(
                 Err(Error::BufferTooSmall {
                     needed: p.data.len(),
                     capacity,
+                    what: "the next packet, which stays queued",
                 })
             } else {
                 Ok(())

@@ -17,7 +17,8 @@ pub const ENC_ERR_INVALID_ARG: EncStatus = -1;
 pub const ENC_ERR_BAD_HANDLE: EncStatus = -2;
 /// Not allowed in the channel's present state (a frame after the flush, a failed channel).
 pub const ENC_ERR_WRONG_STATE: EncStatus = -3;
-/// A valid request venc does not implement (H.264).
+/// A valid request venc does not implement (H.264). Checked before a channel is taken: never
+/// ENC_ERR_BUSY for a request that cannot succeed.
 pub const ENC_ERR_UNSUPPORTED: EncStatus = -4;
 /// The requested channel is open, or all 32 are.
 pub const ENC_ERR_BUSY: EncStatus = -5;

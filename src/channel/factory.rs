@@ -3,25 +3,26 @@
 
 use crate::codec::Codec;
 use crate::config::{CodecId, EncoderConfig};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
-/// Fails for a codec venc does not implement. Checked before a channel number is taken, so that
-/// a request that can never succeed gets `Unsupported`, not `Busy` ("try again").
-pub(crate) fn check_supported(cfg: &EncoderConfig) -> Result<()> {
+/// Bytes the codec for a validated configuration allocates when it is created.
+pub(crate) fn memory_bytes(cfg: &EncoderConfig) -> u64 {
     match cfg.codec {
-        CodecId::Mjpeg | CodecId::H265 => Ok(()),
-        CodecId::H264 => Err(Error::Unsupported(
-            "codec is 1 (H.264), expected 2 (H.265) or 3 (MJPEG): H.264 is not implemented".into(),
-        )),
+        CodecId::Mjpeg => crate::mjpeg::MjpegEncoder::memory_bytes(cfg),
+        CodecId::H265 => crate::hevc::memory_bytes(cfg),
+        CodecId::H264 => 0,
     }
 }
 
 /// Creates the codec for a validated configuration.
 pub(crate) fn create(cfg: &EncoderConfig) -> Result<Box<dyn Codec>> {
-    check_supported(cfg)?;
     match cfg.codec {
         CodecId::Mjpeg => Ok(Box::new(crate::mjpeg::MjpegEncoder::new(cfg)?)),
         CodecId::H265 => Ok(Box::new(crate::hevc::HevcEncoder::new(cfg)?)),
-        CodecId::H264 => unreachable!("check_supported refused H.264"),
+        // `validate` refused it before the channel was reserved; the same error if not.
+        CodecId::H264 => cfg
+            .codec
+            .check_supported()
+            .map(|()| unreachable!("H.264 is supported")),
     }
 }

@@ -103,7 +103,9 @@ struct State {
     input: VecDeque<Job>,
     /// Input slots reserved by senders copying a frame outside the lock.
     reserved: usize,
-    output: VecDeque<Packet>,
+    /// Packets in order; a frame that failed for want of memory holds its error instead
+    /// (get returns it once, the channel goes on).
+    output: VecDeque<Result<Packet>>,
     /// End of stream was sent: no more frames accepted.
     flushing: bool,
     /// The worker has passed the flush marker: once `output` is empty, get says EOF.
@@ -121,6 +123,9 @@ struct State {
     /// Test hook: the worker panics on the next frame (exercises the panic path).
     #[cfg(test)]
     inject_panic: bool,
+    /// Test hook: the codec runs out of memory in the next frame.
+    #[cfg(test)]
+    inject_no_memory: bool,
 }
 
 struct Shared {
@@ -145,12 +150,23 @@ fn output_depth(cfg: &EncoderConfig) -> usize {
     cfg.queue_depth as usize + 2
 }
 
-/// Validates `cfg` (and that its codec is implemented), reserves a channel number in the
-/// registry, starts the channel (outside the registry's lock) and registers it; returns the
-/// handle and the channel.
+/// Input pictures a channel holds: a full input queue and the one being encoded.
+fn pictures(cfg: &EncoderConfig) -> usize {
+    cfg.queue_depth as usize + 1
+}
+
+/// Bytes a channel for `cfg` allocates at open: the codec's buffers and the input pictures.
+/// Packets not yet read come on top (each the size of its frame's stream).
+pub(crate) fn memory_estimate(cfg: &EncoderConfig) -> Result<u64> {
+    cfg.validate()?;
+    let picture = cfg.width as u64 * cfg.height as u64 * 3 / 2;
+    Ok(factory::memory_bytes(cfg) + pictures(cfg) as u64 * picture)
+}
+
+/// Validates `cfg`, reserves a channel number in the registry, starts the channel (outside the
+/// registry's lock) and registers it; returns the handle and the channel.
 pub(crate) fn open(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
     cfg.validate()?;
-    factory::check_supported(&cfg)?;
     let requested = cfg.channel;
     registry::insert(requested, move |slot| Channel::start(cfg, slot))
 }
@@ -160,8 +176,28 @@ impl Channel {
     pub(crate) fn start(cfg: EncoderConfig, number: usize) -> Result<Arc<Channel>> {
         #[cfg(test)]
         hooks::before_codec_build(number);
-        let codec = factory::create(&cfg)?;
+        // Everything the configuration needs is allocated now: a machine that cannot hold the
+        // channel gets OutOfMemory here, not an abort in the worker later.
+        let too_big = |e: Error| match e {
+            Error::OutOfMemory(m) => Error::OutOfMemory(format!(
+                "opening a {}x{} {} channel (threads {}, queue_depth {}) needs {} \
+                 (enc_memory_estimate); {m}",
+                cfg.width,
+                cfg.height,
+                cfg.codec.name(),
+                cfg.threads,
+                cfg.queue_depth,
+                crate::mem::mib(memory_estimate(&cfg).unwrap_or(0)),
+            )),
+            e => e,
+        };
+        let codec = factory::create(&cfg).map_err(too_big)?;
+        let pool = (0..pictures(&cfg))
+            .map(|_| Picture::try_reserved(cfg.width, cfg.height))
+            .collect::<Result<Vec<_>>>()
+            .map_err(too_big)?;
         let state = State {
+            pool,
             headers: codec.headers(),
             max_packet: codec.max_packet_size(),
             stats: Stats {
@@ -238,8 +274,12 @@ impl Channel {
                 return Ok(Poll::Again);
             }
         }
+        // The pool holds a picture for every slot (made at open); allocate only if it did not.
+        let mut pic = match st.pool.pop() {
+            Some(p) => p,
+            None => Picture::try_reserved(frame.width, frame.height)?,
+        };
         st.reserved += 1;
-        let mut pic = st.pool.pop().unwrap_or_default();
         drop(st);
         // Copy outside the lock: a 4K frame takes milliseconds and getters must not stall.
         pic.copy_from(frame);
@@ -309,9 +349,22 @@ impl Channel {
             if st.closed {
                 return Err(Error::BadHandle("the channel was closed".into()));
             }
-            if let Some(p) = st.output.front() {
-                let t = accept(p)?;
-                let p = st.output.pop_front().expect("front exists");
+            if let Some(front) = st.output.front() {
+                let t = match front {
+                    Ok(p) => accept(p)?,
+                    Err(_) => {
+                        // A frame lost for want of memory: its error, once.
+                        let e = st.output.pop_front().expect("front exists").unwrap_err();
+                        drop(st);
+                        self.shared.cv_work.notify_one();
+                        return Err(e);
+                    }
+                };
+                let p = st
+                    .output
+                    .pop_front()
+                    .expect("front exists")
+                    .expect("a packet");
                 drop(st);
                 self.shared.cv_work.notify_one();
                 return Ok(Poll::Ready((p, t)));
@@ -384,6 +437,13 @@ impl Channel {
         self.shared.cv_out.notify_all();
         self.shared.cv_space.notify_all();
         self.shared.cv_work.notify_all();
+    }
+
+    /// Test hook: the codec runs out of memory in the middle of the next frame (H.265; the
+    /// other codec ignores it).
+    #[cfg(test)]
+    pub(crate) fn inject_no_memory(&self) {
+        self.lock().inject_no_memory = true;
     }
 
     /// Test hook: the codec call for the next frame panics inside the worker.
@@ -460,6 +520,10 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
         };
         #[cfg(test)]
         let inject = std::mem::take(&mut st.inject_panic);
+        #[cfg(test)]
+        if std::mem::take(&mut st.inject_no_memory) {
+            codec.inject_no_memory();
+        }
         drop(st);
         shared.cv_space.notify_one();
 
@@ -519,7 +583,7 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
                 } else {
                     None
                 };
-                st.output.push_back(Packet {
+                st.output.push_back(Ok(Packet {
                     data: out.data,
                     pts,
                     frame_num,
@@ -527,7 +591,15 @@ fn worker(shared: Arc<Shared>, cfg: EncoderConfig, mut codec: Box<dyn Codec>) {
                     qp: out.qp,
                     psnr: out.psnr,
                     recon,
-                });
+                }));
+            }
+            Ok(Err(Error::OutOfMemory(m))) => {
+                // Only this frame is lost: the codec left its state as before the frame.
+                let e = Error::OutOfMemory(format!(
+                    "frame {frame_num} (pts {pts}) was not encoded: {m}"
+                ));
+                st.last_error = Some(e.to_string());
+                st.output.push_back(Err(e));
             }
             Ok(Err(e)) => {
                 st.last_error = Some(e.to_string());

@@ -164,3 +164,81 @@ fn an_open_in_progress_does_not_stall_other_channels() {
     close(h);
     close(other);
 }
+
+/// Decodes an H.265 stream with ffmpeg into I420 frames; None (and a SKIPPED line) without it.
+fn ffmpeg_decode(stream: &[u8], tag: &str) -> Option<Vec<u8>> {
+    let dir = std::env::temp_dir().join(format!("venc-unit-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.h265");
+    std::fs::write(&input, stream).unwrap();
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-xerror", "-f", "hevc", "-i"])
+        .arg(&input)
+        .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match out {
+        Ok(o) if o.status.success() => Some(o.stdout),
+        Ok(o) => panic!("ffmpeg failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(_) => {
+            eprintln!("SKIPPED: ffmpeg not found, the stream is not decoded");
+            None
+        }
+    }
+}
+
+/// Issue 16: a frame that runs out of memory in the middle of its picture (wavefront rows
+/// abandoned on every thread) fails alone with NO_MEMORY naming the frame; the channel goes on,
+/// and the stream without that frame decodes to the encoder's reconstructions (its reference
+/// was untouched). A failed IDR makes the next picture the IDR.
+#[test]
+fn a_frame_out_of_memory_fails_alone() {
+    for threads in [1, 2] {
+        let mut c = EncoderConfig::new(CodecId::H265, 176, 144);
+        c.rc_mode = RcMode::ConstQuality;
+        c.qp = 32;
+        c.threads = threads;
+        c.flags = crate::config::flags::RECON;
+        let h = open(c).unwrap();
+        let (mut stream, mut recon) = (Vec::new(), Vec::new());
+        let mut kinds = Vec::new();
+        for t in 0..7 {
+            if t == 0 || t == 3 {
+                channel(h).inject_no_memory();
+            }
+            assert!(matches!(send(h, t, t as i64, -1), Ok(Poll::Ready(()))));
+            match channel(h).get(-1) {
+                Ok(Poll::Ready(p)) => {
+                    assert_eq!(p.pts, t as i64);
+                    kinds.push((t, p.is_keyframe()));
+                    stream.extend_from_slice(&p.data);
+                    recon.extend_from_slice(&p.recon.expect("recon").to_i420());
+                }
+                Err(e) => {
+                    assert!(t == 0 || t == 3, "frame {t} failed: {e}");
+                    assert_eq!(e.status(), Status::ERR_NO_MEMORY, "{e}");
+                    let m = e.to_string();
+                    assert!(
+                        m.contains(&format!("frame {t} (pts {t}) was not encoded")),
+                        "{m}"
+                    );
+                }
+                other => panic!("frame {t}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            kinds,
+            vec![(1, true), (2, false), (4, false), (5, false), (6, false)],
+            "threads {threads}: frame 1 is the IDR, 0 and 3 are lost"
+        );
+        let stats = channel(h).stats().unwrap();
+        assert_eq!((stats.frames_in, stats.frames_out), (7, 5));
+        close(h);
+        if let Some(dec) = ffmpeg_decode(&stream, &format!("oom{threads}")) {
+            assert!(
+                dec == recon,
+                "threads {threads}: decoder and encoder disagree"
+            );
+        }
+    }
+}

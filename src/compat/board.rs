@@ -4,7 +4,9 @@
 //! Faithful: the same calls, return values (0 / -1, bytes written), channel numbers 0..31 (an open
 //! channel cannot be reused), CBR at `bits` kbps and 30 fps for H.265, send blocking up to 3 s,
 //! get up to 2 s. Better: NULL and stale module objects, send before start, double stop and
-//! double release return -1 instead of crashing; the reason is in `enc_last_error(NULL, ...)`.
+//! double release return -1 instead of crashing; the reason is kept per module object, for
+//! `sp_encoder_get_last_error(obj, ...)` (two threads on two objects each read their own), and
+//! process-wide in `enc_last_error(NULL, ...)` as before (the last of any thread).
 //! MJPEG: the board ignores `bits` and uses a fixed quality; so do we (constant quality 85, venc's
 //! default, instead of the X5's 50 — the knob the board does not have is `enc_open`'s config).
 //!
@@ -29,13 +31,24 @@ const BOARD_MJPEG_QUALITY: i32 = 85;
 
 const MAX_MODULES: usize = 256;
 
-/// Module objects are handles into this table (slot + generation), never pointers to memory;
-/// the value is the channel's handle while encoding, 0 before sp_start_encode.
+/// What a module object holds.
+#[derive(Default)]
+struct Module {
+    /// The channel's handle while encoding, 0 before sp_start_encode.
+    enc: usize,
+    /// The started encoder's picture size, for messages.
+    width: i32,
+    height: i32,
+    /// The message of this object's last failed call ("" if none failed).
+    error: String,
+}
+
+/// Module objects are handles into this table (slot + generation), never pointers to memory.
 // Nine slot bits, as the tokens have always had (256 slots plus the NULL value).
-static MODULES: HandleTable<usize, MAX_MODULES> = HandleTable::new(9);
+static MODULES: HandleTable<Module, MAX_MODULES> = HandleTable::new(9);
 
 /// Runs `f` on the live slot of `obj`, or returns None (and records why) for a bad object.
-fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut usize) -> T) -> Option<T> {
+fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut Module) -> T) -> Option<T> {
     let r = MODULES.with(obj as usize, f);
     if r.is_none() {
         bad_object(obj);
@@ -45,38 +58,72 @@ fn with_slot<T>(obj: *mut c_void, f: impl FnOnce(&mut usize) -> T) -> Option<T> 
 
 fn bad_object(obj: *mut c_void) {
     if obj.is_null() {
-        note("encoder module object is NULL, expected one from sp_init_encoder_module");
+        set_global_error("encoder module object is NULL, expected one from sp_init_encoder_module");
     } else {
-        note(&format!(
+        set_global_error(&format!(
             "encoder module object {obj:p} was released or never created, expected a live one \
              from sp_init_encoder_module"
         ));
     }
 }
 
-/// Records a message where enc_last_error(NULL, ...) finds it, through the C API itself
-/// (an enc_close on a NULL handle is a no-op; a failing enc_open_simple records its own text).
-fn note(msg: &str) {
-    crate::capi::set_global_error(msg);
+/// Records the board layer's own message as `obj`'s last error and process-wide.
+fn note(obj: *mut c_void, msg: &str) {
+    set_global_error(msg);
+    keep(obj, msg.to_string());
 }
 
-fn current_enc(obj: *mut c_void) -> Option<usize> {
-    match with_slot(obj, |enc| *enc)? {
-        0 => {
-            note("the encoder is not started: call sp_start_encode first");
-            None
-        }
-        h => Some(h),
+/// A C API call made for `obj` failed: its message (the one this thread's call recorded; the
+/// process-wide one may already be another thread's) becomes `obj`'s last error.
+fn c_failed(obj: *mut c_void) {
+    keep(obj, thread_last_error());
+}
+
+fn keep(obj: *mut c_void, msg: String) {
+    // A stale object has no error of its own (sp_encoder_get_last_error then gives the
+    // process-wide one); the table's lock is not held by any caller here.
+    MODULES.with(obj as usize, |m| m.error = msg);
+}
+
+/// The started encoder of `obj`: its channel handle and what the module knows of it.
+struct Started {
+    h: usize,
+    /// "460800 bytes (640x480 NV12: width*height*3/2)".
+    frame: String,
+}
+
+fn current_enc(obj: *mut c_void) -> Option<Started> {
+    let started = with_slot(obj, |m| {
+        (m.enc != 0).then(|| Started {
+            h: m.enc,
+            frame: format!(
+                "{} bytes ({}x{} NV12: width*height*3/2)",
+                m.width as i64 * m.height as i64 * 3 / 2,
+                m.width,
+                m.height
+            ),
+        })
+    })?;
+    if started.is_none() {
+        not_started(obj);
     }
+    started
+}
+
+fn not_started(obj: *mut c_void) {
+    note(
+        obj,
+        &format!("encoder module object {obj:p} is not started: call sp_start_encode first"),
+    );
 }
 
 /// Creates an encoder module object (NULL when 256 are already alive).
 #[no_mangle]
 pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
-    match MODULES.insert(0) {
+    match MODULES.insert(Module::default()) {
         Ok(token) => token as *mut c_void,
         Err(_) => {
-            note(&format!(
+            set_global_error(&format!(
                 "too many encoder module objects ({MAX_MODULES} alive): release some with \
                  sp_release_encoder_module"
             ));
@@ -89,9 +136,9 @@ pub extern "C" fn sp_init_encoder_module() -> *mut c_void {
 #[no_mangle]
 pub unsafe extern "C" fn sp_release_encoder_module(obj: *mut c_void) {
     match MODULES.remove(obj as usize) {
-        Some(0) => {}
-        Some(h) => {
-            enc_close(h as *mut EncEncoder);
+        Some(Module { enc: 0, .. }) => {}
+        Some(m) => {
+            enc_close(m.enc as *mut EncEncoder);
         }
         None => bad_object(obj),
     }
@@ -108,16 +155,20 @@ pub unsafe extern "C" fn sp_start_encode(
     height: i32,
     bits: i32,
 ) -> i32 {
-    let Some(running) = with_slot(obj, |enc| *enc != 0) else {
+    let Some(running) = with_slot(obj, |m| m.enc != 0) else {
         return -1;
     };
     if running {
-        note("the encoder is already started: call sp_stop_encode first");
+        note(
+            obj,
+            &format!("encoder module object {obj:p} is already started: call sp_stop_encode first"),
+        );
         return -1;
     }
     let mut cfg = std::mem::MaybeUninit::<EncConfig>::uninit();
     // SAFETY: enc_config_default writes the whole struct (size given).
     if unsafe { enc_config_default(cfg.as_mut_ptr(), std::mem::size_of::<EncConfig>()) } != ENC_OK {
+        c_failed(obj);
         return -1;
     }
     // SAFETY: initialised by enc_config_default above.
@@ -135,11 +186,12 @@ pub unsafe extern "C" fn sp_start_encode(
     let mut h: *mut EncEncoder = ptr::null_mut();
     // SAFETY: `cfg` is a complete config, `h` a valid out-pointer.
     if unsafe { enc_open(&cfg, &mut h) } != ENC_OK {
+        c_failed(obj);
         return -1;
     }
-    let stored = with_slot(obj, |enc| {
-        if *enc == 0 {
-            *enc = h as usize;
+    let stored = with_slot(obj, |m| {
+        if m.enc == 0 {
+            (m.enc, m.width, m.height) = (h as usize, width, height);
             true
         } else {
             false
@@ -148,7 +200,10 @@ pub unsafe extern "C" fn sp_start_encode(
     if stored != Some(true) {
         enc_close(h);
         if stored == Some(false) {
-            note("the encoder was started by another thread meanwhile");
+            note(
+                obj,
+                &format!("encoder module object {obj:p} was started by another thread meanwhile"),
+            );
         }
         return -1;
     }
@@ -158,14 +213,17 @@ pub unsafe extern "C" fn sp_start_encode(
 /// Stops (closes) the encoder; the module object stays usable. 0, or -1 when not started.
 #[no_mangle]
 pub unsafe extern "C" fn sp_stop_encode(obj: *mut c_void) -> i32 {
-    match with_slot(obj, std::mem::take) {
+    match with_slot(obj, |m| std::mem::take(&mut m.enc)) {
         Some(0) => {
-            note("the encoder is not started: call sp_start_encode first");
+            not_started(obj);
             -1
         }
         Some(h) => match enc_close(h as *mut EncEncoder) {
             ENC_OK => 0,
-            _ => -1,
+            _ => {
+                c_failed(obj);
+                -1
+            }
         },
         None => -1,
     }
@@ -178,17 +236,18 @@ pub unsafe extern "C" fn sp_encoder_set_frame(
     frame_buffer: *mut c_char,
     size: i32,
 ) -> i32 {
-    let Some(h) = current_enc(obj) else {
+    let Some(Started { h, frame }) = current_enc(obj) else {
         return -1;
     };
     if frame_buffer.is_null() {
-        note("frame_buffer is NULL, expected an NV12 frame of width*height*3/2 bytes");
+        note(
+            obj,
+            &format!("frame_buffer is NULL, expected an NV12 frame of {frame}"),
+        );
         return -1;
     }
     if size <= 0 {
-        note(&format!(
-            "size is {size}, expected the frame's width*height*3/2 bytes"
-        ));
+        note(obj, &format!("size is {size}, expected {frame}"));
         return -1;
     }
     // SAFETY: the caller provides `size` readable bytes at `frame_buffer` (board contract).
@@ -201,13 +260,16 @@ pub unsafe extern "C" fn sp_encoder_set_frame(
             SEND_TIMEOUT_MS,
         )
     };
-    if st == ENC_OK {
-        0
-    } else {
-        if st == ENC_AGAIN {
-            note("no free input buffer within 3000 ms");
+    match st {
+        ENC_OK => 0,
+        ENC_AGAIN => {
+            note(obj, "no free input buffer within 3000 ms");
+            -1
         }
-        -1
+        _ => {
+            c_failed(obj);
+            -1
+        }
     }
 }
 
@@ -225,12 +287,18 @@ pub unsafe extern "C" fn sp_set_frame(
 /// The largest packet sp_encoder_get_stream can write for the started encoder, or -1.
 #[no_mangle]
 pub unsafe extern "C" fn sp_encoder_get_max_stream_size(obj: *mut c_void) -> i32 {
-    let Some(h) = current_enc(obj) else {
-        return -1;
-    };
+    match current_enc(obj) {
+        Some(s) => max_stream_size(obj, s.h),
+        None => -1,
+    }
+}
+
+/// enc_max_packet_size of `obj`'s started encoder `h` as the board's int32, or -1.
+fn max_stream_size(obj: *mut c_void, h: usize) -> i32 {
     let mut n = 0usize;
     // SAFETY: `n` is a valid out-pointer.
     if unsafe { enc_max_packet_size(h as *mut EncEncoder, &mut n) } != ENC_OK {
+        c_failed(obj);
         return -1;
     }
     n.min(i32::MAX as usize) as i32
@@ -245,17 +313,40 @@ pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
     stream_buffer: *mut c_char,
     capacity: i32,
 ) -> i32 {
-    let Some(h) = current_enc(obj) else {
+    let Some(Started { h, .. }) = current_enc(obj) else {
         return -1;
     };
+    let max = max_stream_size(obj, h);
     if stream_buffer.is_null() {
-        note("stream_buffer is NULL, expected a buffer of sp_encoder_get_max_stream_size bytes");
+        note(
+            obj,
+            &format!(
+                "stream_buffer is NULL, expected a buffer of capacity bytes \
+                 (sp_encoder_get_max_stream_size: {max} suffice for any picture)"
+            ),
+        );
         return -1;
     }
     if capacity <= 0 {
-        note(&format!(
-            "capacity is {capacity}, expected > 0 (sp_encoder_get_max_stream_size bytes suffice)"
-        ));
+        // The size of the picture that is ready, if one is (it stays queued).
+        let mut info = EncPacketInfo::default();
+        // SAFETY: capacity 0 with a NULL buffer only asks for the size; `info` is writable.
+        let st = unsafe { enc_get_frame(h as *mut EncEncoder, ptr::null_mut(), 0, &mut info, 0) };
+        let expected = if st == ENC_ERR_BUFFER_TOO_SMALL {
+            format!(
+                "at least {} bytes (the size of the next picture, which stays queued; ",
+                info.size
+            )
+        } else {
+            "a positive number of bytes (".to_string()
+        };
+        note(
+            obj,
+            &format!(
+                "capacity is {capacity}, expected {expected}sp_encoder_get_max_stream_size: \
+                 {max} suffice for any picture)"
+            ),
+        );
         return -1;
     }
     let mut info = EncPacketInfo::default();
@@ -272,10 +363,13 @@ pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
     match st {
         ENC_OK => info.size.min(i32::MAX as usize) as i32,
         ENC_AGAIN => {
-            note("no encoded picture within 2000 ms");
+            note(obj, "no encoded picture within 2000 ms");
             -1
         }
-        _ => -1,
+        _ => {
+            c_failed(obj);
+            -1
+        }
     }
 }
 
@@ -293,5 +387,24 @@ pub unsafe extern "C" fn sp_encoder_get_stream(
             stream_buffer,
             sp_encoder_get_max_stream_size(obj).max(1),
         )
+    }
+}
+
+/// Copies the message of `obj`'s last failed sp_ call (NUL-terminated, truncated to fit) into
+/// `buf` and returns its full length without the NUL, as enc_last_error does. Each module
+/// object keeps its own, so threads using different objects read their own errors; "" if no
+/// call on `obj` has failed. NULL or a released object: the process-wide last error
+/// (enc_last_error(NULL, ...)). Not on the board, whose errors are only printed to its log.
+#[no_mangle]
+pub unsafe extern "C" fn sp_encoder_get_last_error(
+    obj: *mut c_void,
+    buf: *mut c_char,
+    capacity: usize,
+) -> usize {
+    match MODULES.with(obj as usize, |m| m.error.clone()) {
+        // SAFETY: the caller provides `capacity` writable bytes at `buf` (or buf is NULL).
+        Some(msg) => unsafe { copy_message(&msg, buf, capacity) },
+        // SAFETY: as above; NULL asks for the process-wide message.
+        None => unsafe { enc_last_error(ptr::null(), buf, capacity) },
     }
 }

@@ -12,6 +12,15 @@ impl BitWriter {
         Self::default()
     }
 
+    /// A writer into `buf`'s memory (cleared): no allocation while it stays large enough.
+    pub(crate) fn reuse(mut buf: Vec<u8>) -> Self {
+        buf.clear();
+        BitWriter {
+            buf,
+            ..Self::default()
+        }
+    }
+
     /// Writes the low `len` bits of `v` (len <= 32).
     pub(crate) fn u(&mut self, v: u32, len: u32) {
         for i in (0..len).rev() {

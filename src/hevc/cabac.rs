@@ -48,6 +48,11 @@ pub(crate) struct Cabac<'a> {
 }
 
 impl<'a> Cabac<'a> {
+    /// Makes room for `bytes` more output (fallibly), so that writing them cannot abort.
+    pub(crate) fn make_room(&mut self, bytes: usize) -> crate::error::Result<()> {
+        crate::mem::grow(&mut self.w.buf, bytes, "the slice data")
+    }
+
     pub(crate) fn new(w: &'a mut BitWriter) -> Self {
         Cabac {
             low: 0,

@@ -4,6 +4,8 @@
 
 use super::picture::Planes;
 use super::transform::chroma_qp;
+use crate::error::Result;
+use crate::mem::try_vec;
 
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct BlockInfo {
@@ -17,6 +19,7 @@ pub(crate) struct BlockInfo {
 }
 
 /// Per-4x4 information of a picture (coded size, multiples of 8).
+#[derive(Default)]
 pub(crate) struct DeblockMap {
     pub(crate) w4: usize,
     pub(crate) h4: usize,
@@ -26,14 +29,26 @@ pub(crate) struct DeblockMap {
 }
 
 impl DeblockMap {
-    pub(crate) fn new(width: usize, height: usize) -> Self {
+    pub(crate) fn new(width: usize, height: usize) -> Result<Self> {
         let (w4, h4) = (width / 4, height / 4);
-        DeblockMap {
+        let what = "the deblocking map";
+        Ok(DeblockMap {
             w4,
             h4,
-            info: vec![BlockInfo::default(); w4 * h4],
-            edges: vec![0; w4 * h4],
-        }
+            info: try_vec(w4 * h4, BlockInfo::default(), what)?,
+            edges: try_vec(w4 * h4, 0, what)?,
+        })
+    }
+
+    /// Bytes of the map of a width x height picture.
+    pub(crate) fn bytes(width: usize, height: usize) -> usize {
+        width / 4 * (height / 4) * (std::mem::size_of::<BlockInfo>() + 1)
+    }
+
+    /// Back to the state `new` gives, for the next picture (edges are or-ed in).
+    pub(crate) fn reset(&mut self) {
+        self.info.fill(BlockInfo::default());
+        self.edges.fill(0);
     }
 
     pub(crate) fn set_block(&mut self, x: usize, y: usize, w: usize, h: usize, bi: BlockInfo) {
@@ -263,7 +278,7 @@ mod tests {
             .collect();
         let orig = y.clone();
         let mut pic = planes(w, h, y);
-        let mut m = DeblockMap::new(w, h);
+        let mut m = DeblockMap::new(w, h).unwrap();
         m.set_block(
             0,
             0,
@@ -294,7 +309,7 @@ mod tests {
             .map(|i| if i % w < 8 { 90 } else { 120 })
             .collect();
         let mut pic = planes(w, h, y);
-        let mut m = DeblockMap::new(w, h);
+        let mut m = DeblockMap::new(w, h).unwrap();
         m.set_block(
             0,
             0,

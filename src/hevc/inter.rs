@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn integer_and_half_sample_interpolation() {
-        let mut p = Planes::new(16, 16);
+        let mut p = Planes::try_new(16, 16, "test").unwrap();
         for (i, v) in p.y.iter_mut().enumerate() {
             *v = (i % 16 * 10) as u8;
         }

@@ -45,31 +45,73 @@ pub(crate) struct HevcEncoder {
     have_ref: bool,
     /// Luma of the previous source picture (still-scene detection for the rate control).
     prev_src: Vec<u8>,
+    /// The slice NAL's payload (header and substreams), kept between pictures.
+    slice: Vec<u8>,
+}
+
+/// The coded size and thread count a configuration gives, and whether P pictures follow.
+fn layout(cfg: &EncoderConfig) -> (StreamParams, usize, bool) {
+    let br = if cfg.rc_mode.targets_bitrate() {
+        cfg.bitrate_kbps.max(cfg.max_bitrate_kbps)
+    } else {
+        0
+    };
+    // All-intra streams (period 1) declare no reference picture set and a 1-picture DPB.
+    let inter = cfg.intra_period != 1;
+    let mut params = StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, inter);
+    let (cw, ch) = (params.coded_width as usize, params.coded_height as usize);
+    // Several threads: wavefront rows (same decisions for any thread count above one).
+    let threads = cfg.threads.max(1) as usize;
+    params.wpp = threads > 1;
+    // Threads the wavefront really uses (one encoder each).
+    let used = if params.wpp {
+        encoder::threads_used(cw, ch, threads)
+    } else {
+        1
+    };
+    (params, used, inter)
+}
+
+/// Bytes an H.265 encoder for `cfg` allocates (all of it at open; see `HevcEncoder::new`).
+pub(crate) fn memory_bytes(cfg: &EncoderConfig) -> u64 {
+    let (params, threads, inter) = layout(cfg);
+    let (cw, ch) = (params.coded_width as usize, params.coded_height as usize);
+    let mut b = PictureEncoder::bytes(cw, ch, true, inter);
+    b += (threads - 1) * PictureEncoder::bytes(cw, ch, false, inter);
+    if params.wpp {
+        b += PictureEncoder::wavefront_bytes(cw, ch);
+    }
+    if inter {
+        b += cw * ch; // prev_src
+    }
+    b as u64
 }
 
 impl HevcEncoder {
+    /// Every buffer the configuration needs is allocated here (`memory_bytes` of them), so a
+    /// machine that cannot hold the encoder fails here with `OutOfMemory`, not later.
     pub(crate) fn new(cfg: &EncoderConfig) -> Result<Self> {
-        let br = if cfg.rc_mode.targets_bitrate() {
-            cfg.bitrate_kbps.max(cfg.max_bitrate_kbps)
-        } else {
-            0
-        };
-        // All-intra streams (period 1) declare no reference picture set and a 1-picture DPB.
-        let inter = cfg.intra_period != 1;
-        let mut params =
-            StreamParams::new(cfg.width, cfg.height, cfg.fps_num, cfg.fps_den, br, inter);
-        // Several threads: wavefront rows (same decisions for any thread count above one).
-        let threads = cfg.threads.max(1) as usize;
-        params.wpp = threads > 1;
-        let mut pic =
-            PictureEncoder::new(params.coded_width as usize, params.coded_height as usize);
+        let (params, threads, inter) = layout(cfg);
+        let (cw, ch) = (params.coded_width as usize, params.coded_height as usize);
+        let mut pic = PictureEncoder::new(cw, ch, inter)?;
         pic.effort.search_range = cfg.search_range.clamp(4, 256) as i32;
         pic.effort.intra_is_reference = inter;
+        let mut helpers = Vec::new();
+        if params.wpp {
+            pic.prepare_wavefront()?;
+        }
+        for _ in 1..threads {
+            helpers.push(PictureEncoder::helper(cw, ch)?);
+        }
+        let mut prev_src = Vec::new();
+        if inter {
+            crate::mem::reserve_exact(&mut prev_src, cw * ch, "the previous source picture")?;
+        }
         Ok(HevcEncoder {
             params,
             pic,
-            helpers: Vec::new(),
-            threads,
+            helpers,
+            threads: cfg.threads.max(1) as usize,
             rc: RateControl::new(cfg),
             flags: cfg.flags,
             width: cfg.width as usize,
@@ -77,7 +119,8 @@ impl HevcEncoder {
             intra_period: cfg.intra_period,
             since_idr: 0,
             have_ref: false,
-            prev_src: Vec::new(),
+            prev_src,
+            slice: Vec::new(),
         })
     }
 
@@ -129,6 +172,8 @@ impl Codec for HevcEncoder {
             || (self.intra_period > 0 && self.since_idr >= self.intra_period);
         if idr {
             self.since_idr = 0;
+            // Until this picture is done: if it fails (out of memory), the next one is an IDR.
+            self.have_ref = false;
         }
         let t = if idr { RcFrame::Intra } else { RcFrame::Inter };
         let (cx, still) = self.complexity(!idr);
@@ -136,34 +181,52 @@ impl Codec for HevcEncoder {
             self.rc.set_still_scene(still);
         }
         let qp = self.rc.next_qp(t, cx);
-        let mut out = if idr {
-            self.params.headers()
-        } else {
-            Vec::new()
-        };
-        let subs = self.pic.encode(qp, !idr, &mut self.helpers, self.threads);
+        self.pic.encode(qp, !idr, &mut self.helpers, self.threads)?;
+        let subs = self.pic.substreams();
         let entry_sizes: Vec<usize> = subs[..subs.len() - 1]
             .iter()
             .map(|s| escaped_len(s))
             .collect();
-        let mut w = BitWriter::new();
+        let mut w = BitWriter::reuse(std::mem::take(&mut self.slice));
         self.params
             .slice_header(&mut w, idr, self.since_idr, qp, &entry_sizes);
-        for s in &subs {
-            w.buf.extend_from_slice(s);
+        let grown = crate::mem::grow(&mut w.buf, subs.iter().map(Vec::len).sum(), "the slice");
+        if grown.is_ok() {
+            for s in subs {
+                w.buf.extend_from_slice(s);
+            }
         }
+        self.slice = w.buf;
+        grown?;
+        // The packet is the one allocation a picture makes (it goes to the caller): exact size.
+        let headers = if idr {
+            self.params.headers()
+        } else {
+            Vec::new()
+        };
+        let sei = if self.flags & flags::MD5_SEI != 0 {
+            let r = &self.pic.rec;
+            params::md5_sei([&r.y, &r.u, &r.v])
+        } else {
+            Vec::new()
+        };
+        let size = headers.len() + 6 + escaped_len(&self.slice) + sei.len();
+        let mut out = Vec::new();
+        crate::mem::reserve_exact(&mut out, size, "the packet")?;
+        out.extend_from_slice(&headers);
         write_nal(
             &mut out,
             if idr { nal::IDR_W_RADL } else { nal::TRAIL_R },
-            &w.buf,
+            &self.slice,
         );
-        if self.flags & flags::MD5_SEI != 0 {
-            let r = &self.pic.rec;
-            out.extend_from_slice(&params::md5_sei([&r.y, &r.u, &r.v]));
-        }
+        out.extend_from_slice(&sei);
+        debug_assert_eq!(out.len(), size);
         self.rc.update(t, qp, cx, out.len() as f64 * 8.0);
-        let recon = (self.flags & (flags::RECON | flags::PSNR) != 0)
-            .then(|| self.pic.rec.cropped(self.width, self.height));
+        let recon = if self.flags & (flags::RECON | flags::PSNR) != 0 {
+            Some(self.pic.rec.cropped(self.width, self.height)?)
+        } else {
+            None
+        };
         let psnr = if self.flags & flags::PSNR != 0 {
             recon.as_ref().map(|r| crate::frame::psnr_yuv(frame.pic, r))
         } else {
@@ -185,6 +248,11 @@ impl Codec for HevcEncoder {
             psnr,
             recon,
         })
+    }
+
+    #[cfg(test)]
+    fn inject_no_memory(&mut self) {
+        self.pic.fail_ctu_row = Some(2);
     }
 
     fn set_bitrate(&mut self, kbps: u32) -> Result<()> {

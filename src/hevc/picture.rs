@@ -1,7 +1,9 @@
 //! Picture buffers of the H.265 encoder: the three planes of a coded-size picture (source,
 //! reconstruction, reference) and the stack scratch holding one CU's three blocks.
 
+use crate::error::Result;
 use crate::frame::{Picture, Recon};
+use crate::mem::try_vec;
 
 /// Three planes of a coded-size 4:2:0 picture.
 #[derive(Clone, Debug, Default)]
@@ -14,14 +16,20 @@ pub(crate) struct Planes {
 }
 
 impl Planes {
-    pub(crate) fn new(w: usize, h: usize) -> Self {
-        Planes {
+    /// A w x h picture (luma 0, chroma 128), or `OutOfMemory` naming `what`.
+    pub(crate) fn try_new(w: usize, h: usize, what: &str) -> Result<Self> {
+        Ok(Planes {
             w,
             h,
-            y: vec![0; w * h],
-            u: vec![128; w * h / 4],
-            v: vec![128; w * h / 4],
-        }
+            y: try_vec(w * h, 0, what)?,
+            u: try_vec(w * h / 4, 128, what)?,
+            v: try_vec(w * h / 4, 128, what)?,
+        })
+    }
+
+    /// Bytes of a w x h picture's three planes.
+    pub(crate) fn bytes(w: usize, h: usize) -> usize {
+        w * h * 3 / 2
     }
 
     /// Copies an NV12 picture into the top-left and replicates its last column and row into
@@ -76,22 +84,23 @@ impl Planes {
         }
     }
 
-    /// The picture cropped to `width` x `height` as I420.
-    pub(crate) fn cropped(&self, width: usize, height: usize) -> Recon {
-        let crop = |p: &[u8], stride: usize, w: usize, h: usize| {
-            let mut o = Vec::with_capacity(w * h);
+    /// The picture cropped to `width` x `height` as I420 (`OutOfMemory` if it cannot be had).
+    pub(crate) fn cropped(&self, width: usize, height: usize) -> Result<Recon> {
+        let crop = |p: &[u8], stride: usize, w: usize, h: usize| -> Result<Vec<u8>> {
+            let mut o = Vec::new();
+            crate::mem::reserve_exact(&mut o, w * h, "the reconstruction handed out")?;
             for r in 0..h {
                 o.extend_from_slice(&p[r * stride..r * stride + w]);
             }
-            o
+            Ok(o)
         };
-        Recon {
+        Ok(Recon {
             width: width as u32,
             height: height as u32,
-            y: crop(&self.y, self.w, width, height),
-            u: crop(&self.u, self.w / 2, width / 2, height / 2),
-            v: crop(&self.v, self.w / 2, width / 2, height / 2),
-        }
+            y: crop(&self.y, self.w, width, height)?,
+            u: crop(&self.u, self.w / 2, width / 2, height / 2)?,
+            v: crop(&self.v, self.w / 2, width / 2, height / 2)?,
+        })
     }
 }
 

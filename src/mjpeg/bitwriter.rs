@@ -19,9 +19,9 @@ impl<'a> BitWriter<'a> {
         }
     }
 
-    /// Makes room for `n` more output bytes.
-    pub fn reserve(&mut self, n: usize) {
-        self.out.reserve(n);
+    /// Makes room for `n` more output bytes (amortised growth); false when memory ran out.
+    pub fn make_room(&mut self, n: usize) -> bool {
+        crate::mem::grow(self.out, n, "a JPEG segment").is_ok()
     }
 
     /// Appends `code`, `len` bits long (len <= 32, code < 2^len). Output goes out 64 bits at a

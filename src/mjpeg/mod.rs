@@ -15,6 +15,7 @@ use crate::codec::{Codec, CodecOutput, FrameIn, FrameType};
 use crate::config::{flags, EncoderConfig, RcMode};
 use crate::error::Result;
 use crate::frame::{Picture, Recon};
+use crate::mem::try_vec;
 
 use bitwriter::BitWriter;
 use huffman::{optimal_spec, HuffTable};
@@ -96,6 +97,7 @@ impl MjpegEncoder {
         let (w, h) = (cfg.width as usize, cfg.height as usize);
         let mcu_cols = w.div_ceil(16);
         let mcu_rows = h.div_ceil(16);
+        let blocks = mcu_cols * mcu_rows * BLOCKS_PER_MCU;
         let threads = cfg.threads.max(1) as usize;
         let restart_rows = match cfg.restart_rows as usize {
             0 if threads > 1 => 1,
@@ -125,11 +127,18 @@ impl MjpegEncoder {
             fps,
             rc,
             unreachable: None,
-            coefs: vec![[0; 64]; mcu_cols * mcu_rows * BLOCKS_PER_MCU],
-            masks: vec![0; mcu_cols * mcu_rows * BLOCKS_PER_MCU],
+            coefs: try_vec(blocks, [0; 64], "the JPEG coefficients")?,
+            masks: try_vec(blocks, 0, "the JPEG coefficient masks")?,
             segments: Vec::new(),
             std_tables: FrameTables::standard(),
         })
+    }
+
+    /// Bytes `new` allocates for `cfg` (the coefficients of a picture and their masks; the
+    /// segments grow with the stream).
+    pub(crate) fn memory_bytes(cfg: &EncoderConfig) -> u64 {
+        let blocks = (cfg.width as usize).div_ceil(16) * (cfg.height as usize).div_ceil(16);
+        (blocks * BLOCKS_PER_MCU * (std::mem::size_of::<Coefs>() + 8)) as u64
     }
 
     fn segment_rows(&self) -> usize {
@@ -140,8 +149,9 @@ impl MjpegEncoder {
         }
     }
 
-    /// Encodes `pic` at `quality`; `optimize` selects per-frame Huffman tables.
-    fn encode_at(&mut self, pic: &Picture, quality: u32, optimize: bool) -> Vec<u8> {
+    /// Encodes `pic` at `quality`; `optimize` selects per-frame Huffman tables. `OutOfMemory`
+    /// when a segment or the packet could not be had.
+    fn encode_at(&mut self, pic: &Picture, quality: u32, optimize: bool) -> Result<Vec<u8>> {
         let qt = [
             scaled_table(&STD_LUMA_QUANT, quality),
             scaled_table(&STD_CHROMA_QUANT, quality),
@@ -168,6 +178,7 @@ impl MjpegEncoder {
                 coefs,
                 masks,
                 out,
+                failed: false,
             })
             .collect();
         let (recip, geom) = (&recip, &geom);
@@ -199,7 +210,7 @@ impl MjpegEncoder {
                 threads,
                 || (),
                 |seg, _| {
-                    write_segment(seg.out, |w, pred| {
+                    seg.failed = !write_segment(seg.out, |w, pred| {
                         entropy_code(seg.coefs, seg.masks, tables, w, pred)
                     })
                 },
@@ -217,19 +228,25 @@ impl MjpegEncoder {
                     let rows = seg.coefs.chunks_mut(row_blocks);
                     let rows = rows.zip(seg.masks.chunks_mut(row_blocks));
                     let row0 = seg.row0;
-                    write_segment(seg.out, |w, pred| {
-                        for (r, (coefs, masks)) in rows.enumerate() {
+                    seg.failed = !write_segment(seg.out, |w, pred| {
+                        rows.enumerate().all(|(r, (coefs, masks))| {
                             transform_rows(pic, geom, recip, row0 + r, coefs, masks);
-                            entropy_code(coefs, masks, tables, w, pred);
-                        }
+                            entropy_code(coefs, masks, tables, w, pred)
+                        })
                     })
                 },
             );
             tables
         };
+        if work.iter().any(|s| s.failed) {
+            return Err(crate::mem::no_memory(0, "a JPEG segment"));
+        }
+        drop(work);
 
-        let mut out =
-            Vec::with_capacity(self.segments.iter().map(|s| s.len()).sum::<usize>() + 700);
+        // Headers under 1024 bytes (see max_packet_size), a marker per segment, EOI.
+        let size = self.segments.iter().map(|s| s.len() + 2).sum::<usize>() + 1024;
+        let mut out = Vec::new();
+        crate::mem::reserve_exact(&mut out, size, "the packet")?;
         self.write_headers(&mut out, &qt, tables);
         for (i, seg) in self.segments.iter().enumerate() {
             if i > 0 {
@@ -238,7 +255,7 @@ impl MjpegEncoder {
             out.extend_from_slice(seg);
         }
         out.extend_from_slice(&[0xFF, 0xD9]);
-        out
+        Ok(out)
     }
 
     fn write_headers(&self, out: &mut Vec<u8>, qt: &[[u16; 64]; 2], t: &FrameTables) {
@@ -280,7 +297,7 @@ impl MjpegEncoder {
     }
 
     /// The decoder-side picture of the current coefficients (for PSNR and the recon output).
-    fn reconstruct(&self, quality: u32) -> Recon {
+    fn reconstruct(&self, quality: u32) -> Result<Recon> {
         let qt = [
             scaled_table(&STD_LUMA_QUANT, quality),
             scaled_table(&STD_CHROMA_QUANT, quality),
@@ -290,9 +307,9 @@ impl MjpegEncoder {
         let mut r = Recon {
             width: w as u32,
             height: h as u32,
-            y: vec![0; w * h],
-            u: vec![0; cw * ch],
-            v: vec![0; cw * ch],
+            y: try_vec(w * h, 0, "the reconstruction")?,
+            u: try_vec(cw * ch, 0, "the reconstruction")?,
+            v: try_vec(cw * ch, 0, "the reconstruction")?,
         };
         let mut px = [0u8; 64];
         for my in 0..self.mcu_rows {
@@ -327,7 +344,7 @@ impl MjpegEncoder {
                 }
             }
         }
-        r
+        Ok(r)
     }
 }
 
@@ -343,15 +360,22 @@ struct Segment<'a> {
     coefs: &'a mut [Coefs],
     masks: &'a mut [u64],
     out: &'a mut Vec<u8>,
+    /// The segment's output could not grow (out of memory): the frame fails.
+    failed: bool,
 }
 
 /// Entropy-codes one restart segment into `out`: `f` gets the bit writer and the DC
 /// predictors, which start at 0 as after a restart marker; the writer is padded at the end.
-fn write_segment(out: &mut Vec<u8>, f: impl FnOnce(&mut BitWriter<'_>, &mut [i32; 3])) {
+/// Returns what `f` returns: false when the output could not grow.
+fn write_segment(
+    out: &mut Vec<u8>,
+    f: impl FnOnce(&mut BitWriter<'_>, &mut [i32; 3]) -> bool,
+) -> bool {
     out.clear();
     let mut w = BitWriter::new(out);
-    f(&mut w, &mut [0; 3]);
+    let ok = f(&mut w, &mut [0; 3]) && w.make_room(16);
     w.finish();
+    ok
 }
 
 /// Runs `f` over `items` on `threads` threads (the calling thread is one of them; one thread
@@ -386,7 +410,16 @@ fn run_shared<T: Send, A: Send>(
     }
     std::thread::scope(|s| {
         let work = &work;
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(move || work(true))).collect();
+        // A thread that cannot start (no memory for its stack) is left out: the others take
+        // its items from the shared queue, and the output does not depend on who coded what.
+        let handles: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("venc-mjpeg".into())
+                    .spawn_scoped(s, move || work(true))
+                    .ok()
+            })
+            .collect();
         let mut out = vec![work(false)];
         for h in handles {
             out.push(h.join().expect("MJPEG worker panicked"));
@@ -448,19 +481,23 @@ fn entropy_code(
     t: &FrameTables,
     w: &mut BitWriter<'_>,
     pred: &mut [i32; 3],
-) {
-    w.reserve(blocks.len() * 40);
+) -> bool {
     let (luma, chroma) = ((&t.codes[0], &t.codes[1]), (&t.codes[2], &t.codes[3]));
     let mcus = blocks
         .chunks_exact(BLOCKS_PER_MCU)
         .zip(masks.chunks_exact(BLOCKS_PER_MCU));
     for (z, m) in mcus {
+        // Room for the MCU's worst case first, so its writes never reallocate.
+        if !w.make_room(BLOCKS_PER_MCU * MAX_BLOCK_BYTES) {
+            return false;
+        }
         for b in 0..4 {
             code_block(w, &z[b], m[b], &mut pred[0], luma);
         }
         code_block(w, &z[4], m[4], &mut pred[1], chroma);
         code_block(w, &z[5], m[5], &mut pred[2], chroma);
     }
+    true
 }
 
 /// Value bits of a coefficient of category `cat`: negative values as v - 1 (T.81 F.1.2.1).
@@ -535,14 +572,14 @@ impl Codec for MjpegEncoder {
         let (quality, data) = match &self.rc {
             None => {
                 let q = self.quality;
-                (q, self.encode_at(pic, q, force_opt))
+                (q, self.encode_at(pic, q, force_opt)?)
             }
             Some(rc) => {
                 let q = rc.next_quality(self.quality);
                 // Once standard tables proved too big, keep optimised tables (until the bitrate
                 // changes): the model re-learns its constant from the smaller frames.
                 let optimize = force_opt || self.unreachable.is_some();
-                let data = self.encode_at(pic, q, optimize);
+                let data = self.encode_at(pic, q, optimize)?;
                 let rc = self.rc.as_mut().expect("rate control");
                 let target = rc.target_bpf();
                 let bits = data.len() as f64 * 8.0;
@@ -561,7 +598,11 @@ impl Codec for MjpegEncoder {
             }
         };
         let want_recon = self.flags & (flags::PSNR | flags::RECON) != 0;
-        let recon = want_recon.then(|| self.reconstruct(quality));
+        let recon = if want_recon {
+            Some(self.reconstruct(quality)?)
+        } else {
+            None
+        };
         let psnr = if self.flags & flags::PSNR != 0 {
             recon.as_ref().map(|r| crate::frame::psnr_yuv(pic, r))
         } else {

@@ -21,6 +21,7 @@ typedef int32_t (*set_frame_fn)(void *obj, char *frame_buffer, int32_t size);
 typedef int32_t (*get_stream_fn)(void *obj, char *stream_buffer);
 typedef int32_t (*max_fn)(void *obj);
 typedef int32_t (*bounded_fn)(void *obj, char *buf, int32_t cap);
+typedef size_t (*last_error_fn)(void *obj, char *buf, size_t cap);
 
 #define LOAD(var, type, name)                              \
   do {                                                     \
@@ -39,6 +40,8 @@ int main(int argc, char **argv) {
   get_stream_fn sp_encoder_get_stream;
   max_fn sp_encoder_get_max_stream_size;
   bounded_fn sp_encoder_get_stream_bounded;
+  last_error_fn sp_encoder_get_last_error;
+  char msg[256];
   int type, i, w = 640, h = 480, written = 0;
   char *frame, *stream;
   FILE *out;
@@ -60,6 +63,7 @@ int main(int argc, char **argv) {
   LOAD(sp_encoder_get_stream, get_stream_fn, "sp_encoder_get_stream");
   LOAD(sp_encoder_get_max_stream_size, max_fn, "sp_encoder_get_max_stream_size");
   LOAD(sp_encoder_get_stream_bounded, bounded_fn, "sp_encoder_get_stream_bounded");
+  LOAD(sp_encoder_get_last_error, last_error_fn, "sp_encoder_get_last_error");
 
   /* What crashes the board returns -1 here. */
   CHECK(sp_encoder_set_frame(NULL, NULL, 0) == -1, "send on NULL module");
@@ -79,6 +83,10 @@ int main(int argc, char **argv) {
   }
   CHECK(sp_encoder_get_max_stream_size(obj) > 0, "max stream size");
   CHECK(sp_encoder_set_frame(obj, frame, w * h * 3 / 2 - 1) == -1, "wrong size");
+  /* venc's addition: the object's own last error says what was expected. */
+  CHECK(sp_encoder_get_last_error(obj, msg, sizeof msg) == strlen(msg) &&
+            strcmp(msg, "frame is 460799 bytes, expected 460800 for 640x480 NV12") == 0,
+        "per-object message: %s", msg);
 
   out = fopen(argv[3], "wb");
   for (i = 0; i < 30; i++) {

@@ -15,7 +15,7 @@ static const char *const kSymbols[] = {
     "enc_open_simple", "enc_send_frame", "enc_send_frame_strided", "enc_flush", "enc_get_frame",
     "enc_get_packet", "enc_packet_free", "enc_request_keyframe", "enc_set_bitrate",
     "enc_get_stats", "enc_get_headers", "enc_max_packet_size", "enc_last_error", "enc_close",
-    "enc_open_channels",
+    "enc_open_channels", "enc_memory_estimate",
 };
 
 typedef EncStatus (*open_simple_fn)(int32_t, int32_t, int32_t, int32_t, EncEncoder **);

@@ -5,13 +5,15 @@ bits=8000)` (X3/X5) and the seed document's `encode(type, [width, height], bits)
 `get_frame`, `close`, and the older `encode_file` / `get_img` — with the board's return values
 (0 / -1, bytes / None) and timeouts (send waits up to 3000 ms for a free buffer, get up to
 2000 ms). Like the board, bad input never raises: the reason is printed and -1 returned.
+Integers are checked before they reach ctypes (which would wrap them): `width=2**40` prints
+"width=1099511627776 is out of range: expected 16..4096" instead of opening a 0-wide channel.
 H.265 is CBR at `bits` kbps, 30 fps, intra period 30; MJPEG ignores `bits` and uses constant
 quality 85 (as the board, a fixed quality; venc's default rather than the X5's 50).
 """
 import ctypes
 import sys
 
-from venc import _lib
+from venc import _args, _lib
 from venc._lib import LIB
 
 SEND_TIMEOUT_MS = 3000
@@ -51,19 +53,21 @@ class Encoder:
                     raise TypeError(f"missing {', '.join(missing)}")
                 chn, enc_type, width, height = vals["video_chn"], vals["type"], vals["width"], vals["height"]
                 bits = vals.get("bits", 8000)
+            # Named as the board names them; the ranges are libvenc's (venc/_args.py).
+            enc_type, chn = _args.check("type", enc_type, *_args.CODEC), _args.check("video_chn", chn, *_args.CHANNEL)
+            width, height = _args.setting("width", width), _args.setting("height", height)
+            # H.265 is CBR at `bits`; MJPEG ignores it (but it must still be a C int, as on the board).
+            bits_range = _args.RANGES["bitrate_kbps"] if enc_type == 2 else _args.INT32[1:]
+            bits = _args.check("bits", bits, *bits_range)
         except (TypeError, ValueError) as e:
-            _log(f"encode: bad arguments: {e}")
+            _log(f"encode: bad arguments: {getattr(e, 'message', e)}")
             return -1
         if self._h:
             _log("encode: the encoder is already open; close() it first")
             return -1
         cfg = _lib.EncConfig()
         LIB.enc_config_default(ctypes.byref(cfg), ctypes.sizeof(cfg))
-        try:
-            cfg.codec, cfg.width, cfg.height, cfg.bitrate_kbps, cfg.channel = enc_type, width, height, bits, chn
-        except TypeError as e:
-            _log(f"encode: bad arguments: {e}")
-            return -1
+        cfg.codec, cfg.width, cfg.height, cfg.bitrate_kbps, cfg.channel = enc_type, width, height, bits, chn
         cfg.queue_depth = 7
         if enc_type == 3:
             cfg.rc_mode, cfg.quality = 2, MJPEG_QUALITY

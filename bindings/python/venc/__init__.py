@@ -11,70 +11,25 @@
             out.write(pkt.data)
 
 Errors raise VencError subclasses carrying the library's code and message. A timeout is not an
-error: send() returns False and get() returns None.
+error: send() returns False and get() returns None. Integer arguments are checked before they
+reach ctypes (see _args.py): OverflowError (ArgumentOverflow) outside the C type, ValueError
+(InvalidArgument) outside the documented range, TypeError for bool and float.
 """
 import ctypes
+import math
 
-from . import _lib
+from . import _args, _lib
+from ._errors import (ArgumentOverflow, BadHandle, BufferTooSmall, Busy, InternalError, InvalidArgument,
+                      OutOfMemory, Unsupported, VencError, WrongState)
+from ._errors import _ERRORS  # noqa: F401 (tests/test_abi.py checks it against the header)
+from ._errors import check as _check
 from ._lib import LIB
 
-__all__ = ["Encoder", "Packet", "VencError", "InvalidArgument", "BadHandle", "WrongState", "Unsupported",
+__all__ = ["Encoder", "Packet", "VencError", "InvalidArgument", "ArgumentOverflow", "BadHandle", "WrongState", "Unsupported",
            "Busy", "OutOfMemory", "InternalError", "BufferTooSmall", "H264", "H265", "MJPEG", "version"]
 
 H264, H265, MJPEG = 1, 2, 3
 _RC = {"cbr": 0, "vbr": 1, "quality": 2, "cq": 2, "cqp": 3, "fixed": 3}
-
-
-class VencError(Exception):
-    """An error from libvenc: `.code` is the EncStatus, the text is the library's message."""
-
-    def __init__(self, code, message):
-        super().__init__(f"{message} (venc error {code})")
-        self.code = code
-        self.message = message
-
-
-class InvalidArgument(VencError, ValueError):
-    pass
-
-
-class BadHandle(VencError):
-    pass
-
-
-class WrongState(VencError):
-    pass
-
-
-class Unsupported(VencError, NotImplementedError):
-    pass
-
-
-class Busy(VencError):
-    pass
-
-
-class OutOfMemory(VencError, MemoryError):
-    pass
-
-
-class InternalError(VencError):
-    pass
-
-
-class BufferTooSmall(VencError):
-    pass
-
-
-_ERRORS = {-1: InvalidArgument, -2: BadHandle, -3: WrongState, -4: Unsupported, -5: Busy, -6: OutOfMemory,
-           -7: InternalError, -8: BufferTooSmall}
-
-
-def _check(status, handle=None):
-    if status < 0:
-        cls = _ERRORS.get(status, VencError)
-        raise cls(status, _lib.last_error(handle))
-    return status
 
 
 def version():
@@ -120,32 +75,54 @@ def _as_bytes_view(frame):
     return mv.cast("B")
 
 
+def _fps(fps):
+    """(fps_num, fps_den) from a number of frames per second or a (num, den) pair."""
+    if isinstance(fps, float):
+        if not (math.isfinite(fps) and 0 < fps <= _args.MAX_FPS):
+            raise InvalidArgument(-1, f"fps={fps} is out of range: expected above 0 and at most {_args.MAX_FPS}")
+        if fps != int(fps):
+            return _args.setting("fps_num", round(fps * 1000)), 1000
+        fps = int(fps)
+    if isinstance(fps, (tuple, list)) and len(fps) == 2:
+        return _args.setting("fps_num", fps[0]), _args.setting("fps_den", fps[1])
+    if isinstance(fps, (tuple, list)):
+        raise TypeError(f"fps must be a number or a (num, den) pair, not {fps!r}")
+    return _args.check("fps", fps, 1, _args.MAX_FPS), 1
+
+
 class Encoder:
     """An open encoding channel. Use as a context manager, or call close()."""
 
     def __init__(self, codec, width, height, bitrate_kbps=8000, *, fps=(30, 1), intra_period=30, rc="cbr",
-                 quality=None, qp=None, min_qp=None, max_qp=None, channel=-1, queue_depth=None, threads=1,
-                 psnr=False, recon=False, md5=False, optimize_huffman=False):
-        cfg = _lib.EncConfig()
-        _check(LIB.enc_config_default(ctypes.byref(cfg), ctypes.sizeof(cfg)))
-        if isinstance(fps, (int, float)):
-            fps = (int(round(fps * 1000)), 1000) if fps != int(fps) else (int(fps), 1)
+                 quality=None, qp=None, min_qp=None, max_qp=None, min_quality=None, max_quality=None,
+                 max_bitrate_kbps=None, vbv_buffer_ms=None, search_range=None, restart_rows=None, channel=-1,
+                 queue_depth=None, threads=1, psnr=False, recon=False, md5=False, optimize_huffman=False):
+        """Opens a channel. Settings left None keep libvenc's defaults (enc_config_default);
+        every integer is checked against its range (see _args.py) before it reaches ctypes."""
         if rc not in _RC:
             raise ValueError(f"rc must be one of {sorted(_RC)}, not {rc!r}")
-        cfg.codec, cfg.width, cfg.height, cfg.bitrate_kbps = codec, width, height, bitrate_kbps
-        cfg.fps_num, cfg.fps_den = fps
-        cfg.intra_period, cfg.rc_mode, cfg.channel, cfg.threads = intra_period, _RC[rc], channel, threads
-        for name, v in (("quality", quality), ("qp", qp), ("min_qp", min_qp), ("max_qp", max_qp),
-                        ("queue_depth", queue_depth)):
+        cfg = _lib.EncConfig()
+        _check(LIB.enc_config_default(ctypes.byref(cfg), ctypes.sizeof(cfg)))
+        cfg.codec = _args.codec(codec)
+        cfg.width, cfg.height = _args.setting("width", width), _args.setting("height", height)
+        # The bitrate's range applies where the mode aims at it; elsewhere libvenc ignores it.
+        cfg.bitrate_kbps = (_args.setting if rc in ("cbr", "vbr") else _args.int32)("bitrate_kbps", bitrate_kbps)
+        cfg.fps_num, cfg.fps_den = _fps(fps)
+        cfg.rc_mode, cfg.channel = _RC[rc], _args.channel(channel)
+        for name, v in (("intra_period", intra_period), ("threads", threads), ("quality", quality), ("qp", qp),
+                        ("min_qp", min_qp), ("max_qp", max_qp), ("min_quality", min_quality),
+                        ("max_quality", max_quality), ("max_bitrate_kbps", max_bitrate_kbps),
+                        ("vbv_buffer_ms", vbv_buffer_ms), ("search_range", search_range),
+                        ("restart_rows", restart_rows), ("queue_depth", queue_depth)):
             if v is not None:
-                setattr(cfg, name, v)
+                setattr(cfg, name, _args.setting(name, v))
         cfg.flags = ((_lib.FLAG_PSNR if psnr else 0) | (_lib.FLAG_RECON if recon else 0) |
                      (_lib.FLAG_MD5_SEI if md5 else 0) | (_lib.FLAG_OPTIMIZE_HUFFMAN if optimize_huffman else 0))
         h = ctypes.c_void_p()
         _check(LIB.enc_open(ctypes.byref(cfg), ctypes.byref(h)))
         self._h = h
-        self.width, self.height, self.codec = width, height, codec
-        self.frame_size = width * height * 3 // 2
+        self.width, self.height, self.codec = cfg.width, cfg.height, cfg.codec
+        self.frame_size = self.width * self.height * 3 // 2
         self.eof = False
         self._pts = 0
 
@@ -175,15 +152,24 @@ class Encoder:
 
     # -- input
     def send(self, frame, pts=None, timeout_ms=-1):
-        """Queues one tightly packed NV12 frame (width*height*3/2 bytes). False on timeout."""
+        """Queues one tightly packed NV12 frame (width*height*3/2 bytes). False on timeout.
+        Without `pts` the previous one plus 1 is used; it advances only when a frame is queued
+        (not on a timeout or an error)."""
         h = self._handle()
+        pts, timeout_ms = self._pts_and_timeout(pts, timeout_ms)
         mv = _as_bytes_view(frame)
-        if pts is None:
-            pts = self._pts
-        self._pts = pts + 1
         buf = (ctypes.c_uint8 * len(mv)).from_buffer_copy(mv) if mv.readonly else (ctypes.c_uint8 * len(mv)).from_buffer(mv)
-        st = _check(LIB.enc_send_frame(h, buf, len(mv), pts, timeout_ms), h)
-        return st == _lib.OK
+        return self._queued(LIB.enc_send_frame(h, buf, len(mv), pts, timeout_ms), h, pts)
+
+    def _pts_and_timeout(self, pts, timeout_ms):
+        return _args.pts(self._pts if pts is None else pts), _args.timeout_ms(timeout_ms)
+
+    def _queued(self, status, h, pts):
+        """True when a send queued its frame (the automatic pts then moves on), False on timeout."""
+        if _check(status, h) != _lib.OK:
+            return False
+        self._pts = pts + 1
+        return True
 
     def send_planes(self, y, uv, pts=None, timeout_ms=-1):
         """Queues NV12 from two 2-D numpy uint8 planes with any row stride (no copy on our side)."""
@@ -195,12 +181,10 @@ class Encoder:
             if p.shape[0] < rows or p.shape[1] < self.width or p.strides[1] != 1:
                 raise ValueError(f"{name} plane is {p.shape} with strides {p.strides}; expected at least "
                                  f"({rows}, {self.width}) with unit column stride")
-        if pts is None:
-            pts = self._pts
-        self._pts = pts + 1
-        f = _lib.EncFrame(y.ctypes.data, y.strides[0], uv.ctypes.data, uv.strides[0])
-        st = _check(LIB.enc_send_frame_strided(h, ctypes.byref(f), pts, timeout_ms), h)
-        return st == _lib.OK
+        pts, timeout_ms = self._pts_and_timeout(pts, timeout_ms)
+        f = _lib.EncFrame(y.ctypes.data, _args.int32("y.strides[0]", y.strides[0]), uv.ctypes.data,
+                          _args.int32("uv.strides[0]", uv.strides[0]))
+        return self._queued(LIB.enc_send_frame_strided(h, ctypes.byref(f), pts, timeout_ms), h, pts)
 
     def flush(self):
         """End of stream: the remaining packets, then iteration stops."""
@@ -211,6 +195,7 @@ class Encoder:
     def get(self, timeout_ms=-1):
         """The next Packet, or None on timeout or at end of stream (see .eof)."""
         h = self._handle()
+        timeout_ms = _args.timeout_ms(timeout_ms)
         p = ctypes.POINTER(_lib.EncPacket)()
         st = _check(LIB.enc_get_packet(h, ctypes.byref(p), timeout_ms), h)
         if st == _lib.EOF:
@@ -247,8 +232,9 @@ class Encoder:
         _check(LIB.enc_request_keyframe(h), h)
 
     def set_bitrate(self, kbps):
+        """The target bitrate (kbps, 1..1000000) from the next frame encoded."""
         h = self._handle()
-        _check(LIB.enc_set_bitrate(h, kbps), h)
+        _check(LIB.enc_set_bitrate(h, _args.setting("bitrate_kbps", kbps)), h)
 
     def headers(self):
         h = self._handle()

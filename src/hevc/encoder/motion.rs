@@ -166,9 +166,17 @@ impl PictureEncoder {
         };
         let planes = Arc::make_mut(&mut self.hpel);
         if threads > 1 {
+            // Behind a lock each so that a plane whose thread cannot start (no memory for its
+            // stack) is built here instead.
+            let cells = planes.each_mut().map(parking_lot::Mutex::new);
             std::thread::scope(|s| {
-                for (k, p) in planes.iter_mut().enumerate() {
-                    s.spawn(move || one(k, p));
+                for (k, cell) in cells.iter().enumerate() {
+                    let spawned = std::thread::Builder::new()
+                        .name("venc-hpel".into())
+                        .spawn_scoped(s, move || one(k, &mut cell.lock()));
+                    if spawned.is_err() {
+                        one(k, &mut cell.lock());
+                    }
                 }
             });
         } else {

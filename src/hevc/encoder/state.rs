@@ -3,10 +3,12 @@
 //! picture's motion for temporal candidates, and the intra references.
 
 use super::PictureEncoder;
+use crate::error::Result;
 use crate::hevc::inter::{Motion, Mv};
 use crate::hevc::intra::{build_refs, Refs, DC};
 use crate::hevc::params::CTB_LOG2;
 use crate::hevc::tables::ctx;
+use crate::mem::try_vec;
 use std::sync::Arc;
 
 /// Per-4x4 state of the picture being coded, read by prediction and context selection.
@@ -27,16 +29,23 @@ pub(super) struct Maps {
 
 impl Maps {
     /// Maps of a picture of w4 x h4 4x4 blocks, nothing available.
-    pub(super) fn new(w4: usize, h4: usize) -> Self {
-        Maps {
+    pub(super) fn new(w4: usize, h4: usize) -> Result<Self> {
+        let what = "the prediction maps";
+        let n = w4 * h4;
+        Ok(Maps {
             w4,
             h4,
-            avail: vec![false; w4 * h4],
-            depth: vec![0; w4 * h4],
-            mode: vec![DC as u8; w4 * h4],
-            motion: vec![Motion::default(); w4 * h4],
-            skip: vec![false; w4 * h4],
-        }
+            avail: try_vec(n, false, what)?,
+            depth: try_vec(n, 0, what)?,
+            mode: try_vec(n, DC as u8, what)?,
+            motion: try_vec(n, Motion::default(), what)?,
+            skip: try_vec(n, false, what)?,
+        })
+    }
+
+    /// Bytes of the maps of w4 x h4 blocks.
+    pub(super) fn bytes(w4: usize, h4: usize) -> usize {
+        w4 * h4 * (4 + std::mem::size_of::<Motion>())
     }
 
     /// Applies `f` to the blocks of an n x n area (clipped to the picture).

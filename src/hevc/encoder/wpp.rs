@@ -7,9 +7,9 @@
 //! above one gives the same stream.
 
 use super::{Maps, PictureEncoder};
+use crate::error::Result;
 use crate::hevc::bitwriter::BitWriter;
 use crate::hevc::cabac::{init_contexts, Cabac, Context};
-use crate::hevc::deblock::DeblockMap;
 use crate::hevc::params::CTB_LOG2;
 use crate::hevc::picture::Planes;
 use crate::hevc::syntax::Writer;
@@ -104,21 +104,20 @@ impl PictureEncoder {
         h.maps.avail.fill(false);
     }
 
-    /// Codes CTU rows `rows` (ascending) of the current picture into one substream each.
-    /// Returns (row, substream) pairs, or None when another thread failed.
+    /// Codes the CTU rows of `rows` (ascending row numbers, each with its substream buffer,
+    /// cleared first) of the current picture. Ok(false) when another thread failed.
     fn code_rows(
         &mut self,
-        rows: impl Iterator<Item = usize>,
+        rows: &mut [(usize, Vec<u8>)],
         shared: &Mutex<Shared>,
         progress: &Progress,
         cv: &Condvar,
-        dbk: &mut DeblockMap,
-    ) -> Option<Vec<(usize, Vec<u8>)>> {
+    ) -> Result<bool> {
         let ctb = 1usize << CTB_LOG2;
         let (nx, ny) = (self.src.w.div_ceil(ctb), self.src.h.div_ceil(ctb));
-        let mut out = Vec::new();
-        for r in rows {
-            let mut buf = BitWriter::new();
+        for (r, row_buf) in rows.iter_mut() {
+            let r = *r;
+            let mut buf = BitWriter::reuse(std::mem::take(row_buf));
             let mut writer = Writer {
                 cabac: Cabac::new(&mut buf),
                 ctx: init_contexts(self.p_slice as usize, self.qp),
@@ -130,7 +129,7 @@ impl PictureEncoder {
                 let need = if r > 0 { (cx + 2).min(nx) } else { 0 };
                 if pulled < need {
                     if !progress.wait(shared, cv, r - 1, need) {
-                        return None;
+                        return Ok(false);
                     }
                     let g = shared.lock();
                     for px in pulled..need {
@@ -147,7 +146,7 @@ impl PictureEncoder {
                     }
                     pulled = need;
                 }
-                self.code_ctu(&mut writer, dbk, cx, r);
+                self.code_ctu(&mut writer, cx, r)?;
                 {
                     let mut g = shared.lock();
                     let g = &mut *g;
@@ -164,40 +163,51 @@ impl PictureEncoder {
             }
             drop(writer);
             buf.align_zero();
-            out.push((r, buf.buf));
+            *row_buf = buf.buf;
         }
-        Some(out)
+        Ok(true)
     }
 }
 
+/// Threads a picture of coded_w x coded_h is coded on when `threads` are asked for: a row runs
+/// two CTUs behind the one above, so more threads than half the CTU columns (or than rows)
+/// would only wait; and each helper holds a picture-sized encoder (~8 bytes a pixel): at most 8.
+pub(crate) fn threads_used(coded_w: usize, coded_h: usize, threads: usize) -> usize {
+    let ctb = 1usize << CTB_LOG2;
+    let (nx, ny) = (coded_w.div_ceil(ctb), coded_h.div_ceil(ctb));
+    threads.min(ny).min(nx.div_ceil(2)).clamp(1, MAX_THREADS)
+}
+
 /// Codes the picture's CTU rows on `threads` threads (the caller's and `threads - 1` helpers),
-/// leaves the complete (not yet deblocked) reconstruction in `main.rec` and the deblocking
-/// information in `dbk`, and returns one substream per CTU row.
+/// leaves the complete (not yet deblocked) reconstruction in `main.rec`, the deblocking
+/// information in `main.dbk` and one substream per CTU row in `main.rows`. A thread that cannot
+/// be started or a substream that cannot grow fails the picture with `OutOfMemory`.
 pub(super) fn code_picture(
     main: &mut PictureEncoder,
     helpers: &mut Vec<PictureEncoder>,
     threads: usize,
-    dbk: &mut DeblockMap,
-) -> Vec<Vec<u8>> {
+) -> Result<()> {
     let ctb = 1usize << CTB_LOG2;
     let (cw, ch) = (main.src.w, main.src.h);
-    let (nx, ny) = (cw.div_ceil(ctb), ch.div_ceil(ctb));
-    // A row runs two CTUs behind the one above: more threads than half the CTU columns wait.
-    // Each helper holds a picture-sized encoder (~8 bytes a pixel): at most 8 threads.
-    let threads = threads.min(ny).min(nx.div_ceil(2)).clamp(1, MAX_THREADS);
+    let ny = ch.div_ceil(ctb);
+    let threads = threads_used(cw, ch, threads);
     while helpers.len() < threads - 1 {
-        helpers.push(PictureEncoder::new(cw, ch));
+        helpers.push(PictureEncoder::helper(cw, ch)?); // made at open; here only if not
     }
     let helpers = &mut helpers[..threads - 1];
     for h in helpers.iter_mut() {
         main.prepare_helper(h);
+        h.dbk.reset();
     }
     // The shared picture's buffers are kept from the previous picture (every CTU is written
     // before anyone reads it).
-    let (rec, maps) = main
-        .wpp_spare
-        .take()
-        .unwrap_or_else(|| (Planes::new(cw, ch), Maps::new(main.maps.w4, main.maps.h4)));
+    let (rec, maps) = match main.wpp_spare.take() {
+        Some(spare) => spare,
+        None => (
+            Planes::try_new(cw, ch, "the wavefront's shared picture")?,
+            Maps::new(cw / 4, ch / 4)?,
+        ),
+    };
     let shared = Mutex::new(Shared {
         rec,
         maps,
@@ -210,65 +220,77 @@ pub(super) fn code_picture(
         spin: threads <= cores,
     };
     let cv = Condvar::new();
-    // Every thread's work runs under catch_unwind: a panic marks the picture failed and wakes
-    // the waiters (none may wait forever), then surfaces here once all have stopped.
-    let run = |pe: &mut PictureEncoder, first: usize, dbk: &mut DeblockMap| {
-        let rows = (first..ny).step_by(threads);
+    // Row r goes to thread r % threads, with its substream buffer (kept between pictures).
+    main.rows.resize_with(ny, Vec::new);
+    let mut jobs: Vec<Vec<(usize, Vec<u8>)>> = (0..threads)
+        .map(|t| {
+            (t..ny)
+                .step_by(threads)
+                .map(|r| (r, std::mem::take(&mut main.rows[r])))
+                .collect()
+        })
+        .collect();
+    let fail = || {
+        let _g = shared.lock();
+        progress.failed.store(true, Ordering::Release);
+        drop(_g);
+        cv.notify_all();
+    };
+    // Every thread's work runs under catch_unwind: a panic or an error marks the picture
+    // failed and wakes the waiters (none may wait forever), then surfaces here once all have
+    // stopped.
+    let run = |pe: &mut PictureEncoder, rows: &mut [(usize, Vec<u8>)]| {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pe.code_rows(rows, &shared, &progress, &cv, dbk)
+            pe.code_rows(rows, &shared, &progress, &cv)
         }));
-        if !matches!(r, Ok(Some(_))) {
-            let _g = shared.lock();
-            progress.failed.store(true, Ordering::Release);
-            drop(_g);
-            cv.notify_all();
+        if !matches!(r, Ok(Ok(true))) {
+            fail();
         }
         r
     };
+    let (mine_jobs, their_jobs) = jobs.split_first_mut().expect("one thread at least");
     let (mine, theirs) = std::thread::scope(|s| {
-        let handles: Vec<_> = helpers
-            .iter_mut()
-            .enumerate()
-            .map(|(i, h)| {
-                let run = &run;
-                s.spawn(move || {
-                    let mut local = DeblockMap::new(cw, ch);
-                    (run(h, i + 1, &mut local), local)
-                })
-            })
-            .collect();
-        let mine = run(main, 0, dbk);
+        let mut handles = Vec::with_capacity(helpers.len());
+        let mut spawn_error = None;
+        for (h, rows) in helpers.iter_mut().zip(their_jobs.iter_mut()) {
+            let run = &run;
+            let spawned = std::thread::Builder::new()
+                .name("venc-wpp".into())
+                .spawn_scoped(s, move || run(h, rows));
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    // Without this thread its rows would never be coded: stop the others.
+                    fail();
+                    spawn_error = Some(crate::error::Error::OutOfMemory(format!(
+                        "cannot start a wavefront thread ({e})"
+                    )));
+                    break;
+                }
+            }
+        }
+        let mine = run(main, mine_jobs);
         let theirs: Vec<_> = handles
             .into_iter()
             .map(|h| h.join().expect("row thread result"))
             .collect();
-        (mine, theirs)
+        (mine, (theirs, spawn_error))
     });
-    let mut subs: Vec<Vec<u8>> = vec![Vec::new(); ny];
-    let q = ctb / 4;
-    for (res, local) in
-        std::iter::once((mine, None)).chain(theirs.into_iter().map(|(r, l)| (r, Some(l))))
-    {
+    let (theirs, spawn_error) = theirs;
+    let mut first_error = spawn_error;
+    for res in std::iter::once(mine).chain(theirs) {
         match res {
-            Ok(Some(rows)) => {
-                for (r, bytes) in rows {
-                    if let Some(l) = &local {
-                        // This row's deblocking information lives in the helper's map.
-                        let span = r * q * l.w4..((r + 1) * q).min(l.h4) * l.w4;
-                        dbk.info[span.clone()].copy_from_slice(&l.info[span.clone()]);
-                        dbk.edges[span.clone()].copy_from_slice(&l.edges[span]);
-                    }
-                    subs[r] = bytes;
-                }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
             }
             Err(payload) => std::panic::resume_unwind(payload),
-            Ok(None) => {}
         }
     }
-    assert!(
-        subs.iter().all(|s| !s.is_empty()),
-        "a row thread stopped without a panic"
-    );
+    // The substream buffers go back (also on failure: they are kept for the next picture).
+    for (r, buf) in jobs.into_iter().flatten() {
+        main.rows[r] = buf;
+    }
     let Shared { rec, maps, .. } = shared.into_inner();
     // The complete picture becomes main's; main's working copy is the next shared buffer.
     let spare = std::mem::replace(&mut main.rec, rec);
@@ -280,5 +302,20 @@ pub(super) fn code_picture(
         h.hpel = Arc::default();
         h.col = Arc::default();
     }
-    subs
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    // Each helper's rows' deblocking information lives in its map.
+    let q = ctb / 4;
+    let PictureEncoder { dbk, .. } = main;
+    for (t, h) in helpers.iter().enumerate() {
+        let l = &h.dbk;
+        for r in (t + 1..ny).step_by(threads) {
+            let span = r * q * l.w4..((r + 1) * q).min(l.h4) * l.w4;
+            dbk.info[span.clone()].copy_from_slice(&l.info[span.clone()]);
+            dbk.edges[span.clone()].copy_from_slice(&l.edges[span]);
+        }
+    }
+    debug_assert!(main.rows.iter().all(|s| !s.is_empty()));
+    Ok(())
 }
