@@ -526,6 +526,29 @@ impl<'a> Ctx<'a> {
         if !null_out && (st == OK) == h.is_null() {
             self.fail(format!("enc_open: status {st} but handle {h:?}"));
         }
+        // The estimate reads the same config and gives the same verdict (never BUSY).
+        let null_bytes = self.r.chance(0.03);
+        let mut est = u64::MAX;
+        let bp: *mut u64 = if null_bytes {
+            ptr::null_mut()
+        } else {
+            &mut est
+        };
+        // SAFETY: as for enc_open; `bp` is writable or NULL.
+        let est_st = unsafe { enc_memory_estimate(cfg_ptr, bp) };
+        let allowed: &[i32] = match (null_cfg || null_bytes, want) {
+            (true, _) | (false, Want::Invalid) => &[INVALID],
+            (false, Want::Unsupported) => &[UNSUPPORTED],
+            (false, Want::Valid) => &[OK],
+        };
+        self.expect("enc_memory_estimate", est_st, allowed, || describe(&c));
+        // At least the input queue's pictures (queue_depth + 1 >= 2 of them) are in it.
+        let picture = c.width as u64 * c.height as u64 * 3 / 2;
+        if (est_st == OK) != (est != u64::MAX) || (est_st == OK && est < 2 * picture) {
+            self.fail(format!(
+                "enc_memory_estimate: status {est_st}, estimate {est}"
+            ));
+        }
         if st == OK && !h.is_null() {
             let mut c = buf.cfg;
             if (c.struct_size as usize) <= std::mem::offset_of!(EncConfig, flags) {
