@@ -15,7 +15,7 @@ VENV=${VENC_VENV:-$ROOT/.venv}
 
 need_apt=()
 for pair in ffmpeg:ffmpeg libde265-dec265:libde265-examples djpeg:libjpeg-turbo-progs tjbench:libjpeg-turbo-progs \
-            x265:x265 pkg-config:pkg-config gcc:gcc g++:g++ go:golang-go; do
+            x265:x265 pkg-config:pkg-config gcc:gcc g++:g++ go:golang-go valgrind:valgrind; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod fuzz;
+#[allow(unused_imports)] // not every test uses the fuzz helpers
+pub use fuzz::*;
+
 /// Where tests/setup.sh put the real test content.
 pub fn content_dir() -> PathBuf {
     std::env::var_os("VENC_CONTENT")
@@ -99,6 +103,13 @@ pub fn synthetic_nv12(w: usize, h: usize, t: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Says that a test could not run, straight to stderr past the test harness's capture (so that
+/// tests/run-all.sh shows it: such a test does not count as passing).
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
 /// True when a command runs (tools the set-up installs).
@@ -223,4 +234,95 @@ pub fn judge_hevc(stream: &[u8], recon: &[u8], tag: &str) {
     if let Some(i) = de.iter().zip(recon).position(|(a, b)| a != b) {
         panic!("{tag}: libde265 decode differs from the reconstruction at byte {i}");
     }
+}
+
+/// The thread count once it is back to `before` (exited threads take a moment to go), or
+/// after a second of waiting.
+pub fn threads_settled(before: u64) -> u64 {
+    let mut now = proc_status("Threads");
+    for _ in 0..100 {
+        if now <= before {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        now = proc_status("Threads");
+    }
+    now
+}
+
+/// The end of a seeded multi-channel run: no failure, no channel open, no thread left over.
+pub fn assert_clean_run(
+    seed_var: &str,
+    seed: u64,
+    failures: &[String],
+    open_channels: i32,
+    threads_before: u64,
+    threads_after: u64,
+) {
+    assert!(
+        failures.is_empty(),
+        "seed {seed} (replay: {seed_var}={seed}):\n{}",
+        failures.join("\n")
+    );
+    assert_eq!(
+        open_channels, 0,
+        "channels left open at the end (seed {seed})"
+    );
+    assert!(
+        threads_after <= threads_before,
+        "threads {threads_before} before, {threads_after} after every channel was closed (seed \
+         {seed})"
+    );
+}
+
+/// One line of /proc/self/status as a number (e.g. "Threads", "VmRSS" in kB).
+pub fn proc_status(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
+
+/// A directory with libvenc.so.0 (the SONAME) and the libvenc.so link, as an install has.
+pub fn lib_install() -> PathBuf {
+    let built = lib_dir().join("libvenc.so");
+    assert!(built.exists(), "{} not built", built.display());
+    let dir = temp_dir("clib");
+    std::fs::copy(&built, dir.join("libvenc.so.0")).unwrap();
+    std::os::unix::fs::symlink("libvenc.so.0", dir.join("libvenc.so")).unwrap();
+    dir
+}
+
+/// Compiles tests/c/`src` (strict C99, warnings as errors, with debug information) to `out`
+/// against include/venc.h and the library in `lib`; `extra` goes last (libraries, sanitizers).
+pub fn compile_c(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    run(Command::new("gcc")
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-O1",
+            "-g",
+            "-D_GNU_SOURCE",
+        ])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg("-I")
+        .arg(root.join("tests/c"))
+        .arg(root.join("tests/c").join(src))
+        .arg("-o")
+        .arg(out)
+        .arg(format!("-L{}", lib.display()))
+        .args(extra));
+}
+
+/// The last line of a C test program's output must be "N passed, 0 failed".
+pub fn expect_all_passed(stdout: &[u8]) {
+    let s = String::from_utf8_lossy(stdout);
+    let last = s.lines().last().unwrap_or("");
+    assert!(last.ends_with(" passed, 0 failed"), "C test output:\n{s}");
 }
