@@ -4,6 +4,7 @@ taking packets; p50 / p99 / max per configuration, and whether any packet took l
 board's 2 s get_frame timeout. Recorded, not a test (the machine's load moves the figures).
 
     python3 bench/latency.py [--frames 60] [--fps 30] [--sizes 1920x1080,4096x2160] [--threads 1,2]
+                             [--codecs h265,mjpeg] [--presets ultrafast,veryfast]
 
 Content: bigbuckbunny 720p (tests/setup.sh) scaled by ffmpeg to each size, so P pictures carry
 real motion. The library is the release build (VENC_LIBRARY, else target/release/libvenc.so).
@@ -41,10 +42,11 @@ def percentile(xs, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def measure(codec, w, h, threads, pics, fps):
+def measure(codec, w, h, threads, preset, pics, fps):
     sent = {}
     lat = []
-    enc = venc.Encoder({"h265": venc.H265, "mjpeg": venc.MJPEG}[codec], w, h, 8000, threads=threads)
+    enc = venc.Encoder({"h265": venc.H265, "mjpeg": venc.MJPEG}[codec], w, h, 8000, threads=threads,
+                       preset=preset)
     done = threading.Event()
 
     def reader():
@@ -79,21 +81,23 @@ def main():
     ap.add_argument("--sizes", default="1920x1080,4096x2160")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--codecs", default="h265,mjpeg")
+    ap.add_argument("--presets", default="ultrafast,veryfast", help="H.265 presets (MJPEG has none)")
     a = ap.parse_args()
     print(f"libvenc {venc.version()}, {a.frames} frames paced at {a.fps} fps, bbb scaled; "
           f"{os.cpu_count()} cores")
-    print("| codec | size | threads | p50 ms | p99 ms | max ms | first (IDR) ms | > 2 s | achieved fps |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| codec | preset | size | threads | p50 ms | p99 ms | max ms | first (IDR) ms | > 2 s | achieved fps |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for size in a.sizes.split(","):
         w, h = map(int, size.split("x"))
         pics = frames(w, h, a.frames)
         for codec in a.codecs.split(","):
-            for th in map(int, a.threads.split(",")):
-                lat, wall = measure(codec, w, h, th, pics, a.fps)
-                ms = [x * 1000 for x in lat]
-                print(f"| {codec} | {w}x{h} | {th} | {percentile(ms, 50):.0f} | {percentile(ms, 99):.0f} | "
-                      f"{max(ms):.0f} | {ms[0]:.0f} | {sum(x > 2000 for x in ms)} | {len(ms) / wall:.1f} |",
-                      flush=True)
+            for preset in (a.presets.split(",") if codec == "h265" else ["-"]):
+                for th in map(int, a.threads.split(",")):
+                    lat, wall = measure(codec, w, h, th, None if preset == "-" else preset, pics, a.fps)
+                    ms = [x * 1000 for x in lat]
+                    print(f"| {codec} | {preset} | {w}x{h} | {th} | {percentile(ms, 50):.0f} | "
+                          f"{percentile(ms, 99):.0f} | {max(ms):.0f} | {ms[0]:.0f} | "
+                          f"{sum(x > 2000 for x in ms)} | {len(ms) / wall:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -133,7 +133,8 @@ typedef struct EncConfig {
   int32_t channel;
   // Input frames queued before enc_send_frame waits (default 5, 1..64).
   int32_t queue_depth;
-  // Threads used to encode one channel (default 1, 1..64). MJPEG: restart segments coded in
+  // Threads used to encode one channel (default 1, 0..64; 0 = the cores available, at
+  // most 8: what enc_open_simple and the board's calls use). MJPEG: restart segments coded in
   // parallel (same output for any count). H.265: wavefront CTU rows (entropy_coding_sync,
   // the same stream for any count above one; at most 8 threads and one per two CTU columns).
   int32_t threads;
@@ -290,14 +291,17 @@ EncStatus enc_config_default(struct EncConfig *cfg, size_t struct_size);
 // Bytes a channel for `cfg` allocates at enc_open: codec buffers and the input queue's
 // pictures (queue_depth + 1 of width*height*3/2), all made at open so that a machine that
 // cannot hold the channel gets ENC_ERR_NO_MEMORY from enc_open, never a failure later.
-// Packets not yet read come on top. ENC_ERR_INVALID_ARG for a config enc_open would refuse.
+// Packets not yet read come on top. For a config enc_open would refuse, its code
+// (ENC_ERR_INVALID_ARG, or ENC_ERR_UNSUPPORTED for H.264) and `*bytes` is left alone.
 EncStatus enc_memory_estimate(const struct EncConfig *cfg, uint64_t *bytes);
 
 // Opens a channel. On success `*out` is the handle; on error `*out` is NULL and
 // enc_last_error(NULL, ...) says why.
 EncStatus enc_open(const struct EncConfig *cfg, struct EncEncoder **out);
 
-// The board's call in one step: `encode(type, [width, height], bits)`. Everything else default.
+// The board's call in one step: `encode(type, [width, height], bits)`, with real-time choices
+// for the rest: ENC_PRESET_ULTRAFAST and threads 0 (the cores available, at most 8); the other
+// settings are enc_config_default's.
 EncStatus enc_open_simple(int32_t codec, int32_t width, int32_t height, int32_t bitrate_kbps, struct EncEncoder **out);
 
 // Sends one tightly packed NV12 frame of exactly width*height*3/2 bytes. Waits up to

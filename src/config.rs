@@ -84,7 +84,10 @@ impl Preset {
             .into_iter()
             .find(|p| *p as i32 == v)
             .ok_or_else(|| {
-                Error::invalid(format!("preset is {v}, expected 0..5 ({})", Self::describe()))
+                Error::invalid(format!(
+                    "preset is {v}, expected 0..=5 ({})",
+                    Self::describe()
+                ))
             })
     }
 
@@ -94,7 +97,10 @@ impl Preset {
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| {
-                Error::invalid(format!("preset is {s:?}, expected one of {}", Self::describe()))
+                Error::invalid(format!(
+                    "preset is {s:?}, expected one of {}",
+                    Self::describe()
+                ))
             })
     }
 
@@ -250,7 +256,10 @@ pub mod limits {
     /// Frames the input queue holds.
     pub const QUEUE_DEPTH: Range = r("queue_depth", 1, 64);
     /// Encoder threads of one channel.
-    pub const THREADS: Range = r("threads", 1, 64);
+    /// 0 = automatic: the cores available, at most [`AUTO_THREADS_MAX`].
+    pub const THREADS: Range = r("threads", 0, 64);
+    /// The most threads `threads = 0` picks (H.265 wavefronts use at most 8 anyway).
+    pub const AUTO_THREADS_MAX: u32 = 8;
     /// Rate-control buffer in milliseconds of the target rate.
     pub const VBV_BUFFER_MS: Range = r("vbv_buffer_ms", 100, 10_000);
     /// H.265 motion search range in full samples.
@@ -369,6 +378,17 @@ impl EncoderConfig {
             restart_rows: 0,
             preset: Preset::Veryfast,
         }
+    }
+
+    /// The configuration with automatic choices made: `threads` 0 becomes the number of cores
+    /// available to the process, at most `limits::AUTO_THREADS_MAX`.
+    pub fn resolved(&self) -> EncoderConfig {
+        let mut c = self.clone();
+        if c.threads == 0 {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+            c.threads = cores.clamp(1, limits::AUTO_THREADS_MAX);
+        }
+        c
     }
 
     /// Whether flag `f` (a [`flags`] bit) is set.

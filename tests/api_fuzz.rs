@@ -242,7 +242,8 @@ fn valid_config(r: &mut Rng) -> EncConfig {
     } else {
         r.range(1, 8) as i32
     };
-    c.threads = r.range(1, 4) as i32;
+    c.threads = r.range(0, 4) as i32; // 0: the cores available
+    c.preset = r.range(0, 5) as i32;
     c.flags = r.below(16) as u32;
     c.search_range = if r.chance(0.1) {
         512
@@ -296,11 +297,12 @@ fn random_config(r: &mut Rng) -> (ConfigBuf, Want) {
             12 => c.vbv_buffer_ms = r.pick(&[99, 10_001, 0, -1]),
             13 => c.channel = r.pick(&[32, 33, 255, 1000, -2, i32::MIN]),
             14 => c.queue_depth = r.pick(&[0, 65, -1]),
-            15 => c.threads = r.pick(&[0, 65, -1]),
+            15 => c.threads = r.pick(&[65, -1, i32::MIN]),
             16 => c.flags = r.pick(&[0x10, 0x8000_0000, 0xFFFF_FFFF]),
-            17 => match r.below(2) {
+            17 => match r.below(3) {
                 0 => c.search_range = r.pick(&[513, -1]),
-                _ => c.restart_rows = r.pick(&[4097, -1]),
+                1 => c.restart_rows = r.pick(&[4097, -1]),
+                _ => c.preset = r.pick(&[6, -1, 99]),
             },
             _ => size = r.pick(&[0, 3, 4, 11, full + 4, full + 64, u32::MAX as usize]),
         }

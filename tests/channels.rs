@@ -428,3 +428,40 @@ fn an_unsupported_codec_is_refused_as_such_when_every_channel_is_busy() {
     drop(all);
     assert_eq!(enc_open_channels(), 0);
 }
+
+/// Issue 12: the preset is a C setting (default veryfast; out of range named with the valid
+/// ones); threads 0 means the cores available (at most 8), resolved at open; enc_open_simple
+/// opens with the real-time choices.
+#[test]
+fn presets_and_automatic_threads() {
+    let _t = shared();
+    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
+    // SAFETY: enc_config_default fills the whole struct.
+    let mut c = unsafe {
+        assert_eq!(
+            enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()),
+            ENC_OK
+        );
+        c.assume_init()
+    };
+    assert_eq!(c.preset, ENC_PRESET_VERYFAST);
+    c.codec = ENC_CODEC_H265;
+    c.width = 64;
+    c.height = 64;
+    c.preset = 6;
+    let mut h: *mut EncEncoder = std::ptr::null_mut();
+    // SAFETY: valid config and out-pointer.
+    assert_eq!(unsafe { enc_open(&c, &mut h) }, ENC_ERR_INVALID_ARG);
+    let m = last_error(std::ptr::null());
+    assert!(
+        m.contains("preset is 6, expected 0..=5 (0 ultrafast, 1 superfast, 2 veryfast"),
+        "{m}"
+    );
+    let mut r = EncoderConfig::new(CodecId::H265, 64, 64);
+    r.threads = 0;
+    r.preset = venc::Preset::Ultrafast;
+    let e = Encoder::open(r).unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+    assert_eq!(e.config().threads, cores.clamp(1, 8));
+    drop(e);
+}

@@ -56,7 +56,8 @@ pub unsafe extern "C" fn enc_config_default(cfg: *mut EncConfig, struct_size: us
 /// Bytes a channel for `cfg` allocates at enc_open: codec buffers and the input queue's
 /// pictures (queue_depth + 1 of width*height*3/2), all made at open so that a machine that
 /// cannot hold the channel gets ENC_ERR_NO_MEMORY from enc_open, never a failure later.
-/// Packets not yet read come on top. ENC_ERR_INVALID_ARG for a config enc_open would refuse.
+/// Packets not yet read come on top. For a config enc_open would refuse, its code
+/// (ENC_ERR_INVALID_ARG, or ENC_ERR_UNSUPPORTED for H.264) and `*bytes` is left alone.
 #[no_mangle]
 pub unsafe extern "C" fn enc_memory_estimate(cfg: *const EncConfig, bytes: *mut u64) -> EncStatus {
     ffi_call(ptr::null(), || {
@@ -69,6 +70,13 @@ pub unsafe extern "C" fn enc_memory_estimate(cfg: *const EncConfig, bytes: *mut 
         unsafe { *bytes = n };
         Ok(Status::OK)
     })
+}
+
+/// The real-time choices of the board-style entry points (enc_open_simple, sp_start_encode):
+/// ENC_PRESET_ULTRAFAST and threads 0 (automatic).
+pub(crate) fn realtime(c: &mut EncConfig) {
+    c.preset = ENC_PRESET_ULTRAFAST;
+    c.threads = 0;
 }
 
 /// Opens a channel. On success `*out` is the handle; on error `*out` is NULL and
@@ -89,7 +97,9 @@ pub unsafe extern "C" fn enc_open(cfg: *const EncConfig, out: *mut *mut EncEncod
     })
 }
 
-/// The board's call in one step: `encode(type, [width, height], bits)`. Everything else default.
+/// The board's call in one step: `encode(type, [width, height], bits)`, with real-time choices
+/// for the rest: ENC_PRESET_ULTRAFAST and threads 0 (the cores available, at most 8); the other
+/// settings are enc_config_default's.
 #[no_mangle]
 pub unsafe extern "C" fn enc_open_simple(
     codec: i32,
@@ -103,6 +113,9 @@ pub unsafe extern "C" fn enc_open_simple(
     c.width = width;
     c.height = height;
     c.bitrate_kbps = bitrate_kbps;
+    // Real-time defaults, as a camera program moved from the board expects: the fastest
+    // preset on every core available.
+    realtime(&mut c);
     // SAFETY: `c` is a complete local config; `out` is passed through with the same contract.
     unsafe { enc_open(&c, out) }
 }

@@ -130,7 +130,8 @@ pub struct EncConfig {
     pub channel: i32,
     /// Input frames queued before enc_send_frame waits (default 5, 1..64).
     pub queue_depth: i32,
-    /// Threads used to encode one channel (default 1, 1..64). MJPEG: restart segments coded in
+    /// Threads used to encode one channel (default 1, 0..64; 0 = the cores available, at
+    /// most 8: what enc_open_simple and the board's calls use). MJPEG: restart segments coded in
     /// parallel (same output for any count). H.265: wavefront CTU rows (entropy_coding_sync,
     /// the same stream for any count above one; at most 8 threads and one per two CTU columns).
     pub threads: i32,

@@ -159,6 +159,7 @@ fn pictures(cfg: &EncoderConfig) -> usize {
 /// Packets not yet read come on top (each the size of its frame's stream).
 pub(crate) fn memory_estimate(cfg: &EncoderConfig) -> Result<u64> {
     cfg.validate()?;
+    let cfg = &cfg.resolved();
     let picture = cfg.width as u64 * cfg.height as u64 * 3 / 2;
     Ok(factory::memory_bytes(cfg) + pictures(cfg) as u64 * picture)
 }
@@ -167,6 +168,7 @@ pub(crate) fn memory_estimate(cfg: &EncoderConfig) -> Result<u64> {
 /// registry's lock) and registers it; returns the handle and the channel.
 pub(crate) fn open(cfg: EncoderConfig) -> Result<(usize, Arc<Channel>)> {
     cfg.validate()?;
+    let cfg = cfg.resolved();
     let requested = cfg.channel;
     registry::insert(requested, move |slot| Channel::start(cfg, slot))
 }
@@ -292,7 +294,7 @@ impl Channel {
         let refused = Self::usable(&st).and_then(|()| {
             if st.flushing {
                 Err(Error::WrongState(
-                    "end of stream was sent (flush) while this frame was being copied: the frame                      was not queued; frames are accepted only before the flush"
+                    "end of stream was sent (flush) while this frame was being copied: the frame was not queued; frames are accepted only before the flush"
                         .into(),
                 ))
             } else {

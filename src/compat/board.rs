@@ -179,6 +179,7 @@ pub unsafe extern "C" fn sp_start_encode(
     cfg.bitrate_kbps = bits;
     cfg.channel = chn;
     cfg.queue_depth = 7; // the X3's input buffers
+    crate::capi::realtime(&mut cfg);
     if r#type == ENC_CODEC_MJPEG {
         cfg.rc_mode = ENC_RC_CONST_QUALITY;
         cfg.quality = BOARD_MJPEG_QUALITY;

@@ -69,6 +69,7 @@ class Encoder:
         LIB.enc_config_default(ctypes.byref(cfg), ctypes.sizeof(cfg))
         cfg.codec, cfg.width, cfg.height, cfg.bitrate_kbps, cfg.channel = enc_type, width, height, bits, chn
         cfg.queue_depth = 7
+        cfg.preset, cfg.threads = 0, 0  # real-time: ultrafast on every core (as enc_open_simple)
         if enc_type == 3:
             cfg.rc_mode, cfg.quality = 2, MJPEG_QUALITY
         h = ctypes.c_void_p()

@@ -36,7 +36,8 @@ def library_range(name, probe):
     """The range libvenc states for setting `name` when given the out-of-range value `probe`."""
     st, msg = open_raw(**{name: probe})
     assert st == _lib.ERR_INVALID_ARG, f"{name}={probe} was accepted"
-    m = re.fullmatch(rf"{name} is {probe}, expected (\d+)\.\.=(\d+)", msg)
+    # A range, then optionally what its values mean ("(0 ultrafast, 1 superfast, ...)").
+    m = re.fullmatch(rf"{name} is {probe}, expected (\d+)\.\.=(\d+)( \(.*\))?", msg)
     assert m, f"{name}={probe}: {msg!r}"
     return int(m.group(1)), int(m.group(2))
 
@@ -82,7 +83,7 @@ BIG = 2**40  # 1099511627776: wraps to 0 in an int32_t
     ({"max_qp": 2**64}, OverflowError, f"max_qp={2**64} is out of range: expected 0..51"),
     ({"intra_period": -1}, ValueError, "intra_period=-1 is out of range: expected 0..100000"),
     ({"intra_period": 2**32 + 30}, OverflowError, "intra_period=4294967326 is out of range"),
-    ({"threads": 2**32 + 1}, OverflowError, "threads=4294967297 is out of range: expected 1..64"),
+    ({"threads": 2**32 + 1}, OverflowError, "threads=4294967297 is out of range: expected 0..64"),
     ({"queue_depth": 2**32 + 5}, OverflowError, "queue_depth=4294967301 is out of range: expected 1..64"),
     ({"channel": 2**32 - 1}, OverflowError, "channel=4294967295 is out of range: expected -1 (first free) or 0..31"),
     ({"channel": -2}, ValueError, "channel=-2 is out of range: expected -1 (first free) or 0..31"),

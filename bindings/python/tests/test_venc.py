@@ -157,3 +157,23 @@ def test_pip_installable(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == venc.version()
+
+
+def test_presets_by_name_or_number(tmp_path):
+    w, h = 128, 96
+    sizes = {}
+    for preset in ("ultrafast", 5):
+        out = tmp_path / f"p{preset}.h265"
+        with venc.Encoder(venc.H265, w, h, rc="cqp", qp=30, preset=preset, threads=0) as enc:
+            data = b""
+            for i in range(4):
+                enc.send(frame(w, h, i))
+                data += enc.get(timeout_ms=-1).data
+            out.write_bytes(data)
+        assert ffmpeg_frames(str(out), "hevc", w, h) == 4
+        sizes[preset] = data
+    assert sizes["ultrafast"] != sizes[5], "two presets, two streams"
+    with pytest.raises(ValueError, match="preset='slowest' is not a preset"):
+        venc.Encoder(venc.H265, w, h, preset="slowest")
+    with pytest.raises(ValueError, match="preset"):
+        venc.Encoder(venc.H265, w, h, preset=6)

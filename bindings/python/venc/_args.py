@@ -24,7 +24,7 @@ RANGES = {
     "intra_period": (0, 100_000),
     "quality": (1, 100), "qp": (0, 51), "min_qp": (0, 51), "max_qp": (0, 51),
     "min_quality": (1, 100), "max_quality": (1, 100),
-    "preset": (0, 5), "queue_depth": (1, 64), "threads": (1, 64), "vbv_buffer_ms": (100, 10_000),
+    "preset": (0, 5), "queue_depth": (1, 64), "threads": (0, 64), "vbv_buffer_ms": (100, 10_000),
     "search_range": (0, 512), "restart_rows": (0, 4096),
 }
 # Frames per second (fps_num / fps_den) at most (src/config.rs limits::MAX_FPS).

@@ -28,8 +28,8 @@ OPTIONS:
         --qp N              H.265 QP for --rc cqp (0..51)
         --quality N         MJPEG quality for --rc quality (1..100)
         --keyint N          frames between keyframes (default 30)
-        --threads N         encoder threads (default 1)
-        --preset NAME       H.265 speed: ultrafast superfast veryfast faster fast medium (default veryfast)
+        --threads N         encoder threads (default 0: every core, at most 8)
+        --preset NAME       H.265 speed: ultrafast superfast veryfast faster fast medium (default ultrafast)
         --frames N          encode at most N frames
         --seek N            skip the first N frames
         --recon FILE        write the encoder's reconstruction (raw I420, or Y4M if FILE ends in .y4m)
@@ -492,12 +492,9 @@ fn config_for(codec: CodecId, w: u32, h: u32, fps: (u32, u32), o: &Opts) -> Enco
     if let Some(k) = o.keyint {
         c.intra_period = k;
     }
-    if let Some(t) = o.threads {
-        c.threads = t;
-    }
-    if let Some(p) = o.preset {
-        c.preset = p;
-    }
+    // Real-time defaults, as enc_open_simple: the fastest preset on every core available.
+    c.threads = o.threads.unwrap_or(0);
+    c.preset = o.preset.unwrap_or(Preset::Ultrafast);
     if o.psnr {
         c.flags |= flags::PSNR;
     }

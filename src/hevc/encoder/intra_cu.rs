@@ -131,7 +131,11 @@ impl PictureEncoder {
             scored.push((satd_of(mode, pred), mode));
             seen[mode as usize] = true;
         }
-        let steps: &[i32] = if self.effort.intra_fine { &[2, 1] } else { &[2] };
+        let steps: &[i32] = if self.effort.intra_fine {
+            &[2, 1]
+        } else {
+            &[2]
+        };
         for &step in steps {
             scored.sort_by(|p, q| p.0.total_cmp(&q.0));
             let centres: Vec<u32> = scored

@@ -125,7 +125,11 @@ impl PictureEncoder {
             d as f64 + lam * bits as f64
         };
         let mut bc = cost_frac(mv, false);
-        let steps: &[i32] = if self.effort.quarter_pel { &[2, 1] } else { &[2] };
+        let steps: &[i32] = if self.effort.quarter_pel {
+            &[2, 1]
+        } else {
+            &[2]
+        };
         for &d in steps {
             let c0 = mv;
             if d == 1 {
