@@ -18,28 +18,9 @@ fn lib_install() -> PathBuf {
 }
 
 fn compile(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    common::run(
-        Command::new("gcc")
-            .args([
-                "-std=c99",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-pedantic",
-                "-O1",
-                "-D_GNU_SOURCE",
-            ])
-            .arg("-I")
-            .arg(root.join("include"))
-            .arg("-I")
-            .arg(root.join("tests/c"))
-            .arg(root.join("tests/c").join(src))
-            .arg("-o")
-            .arg(out)
-            .arg(format!("-L{}", lib.display()))
-            .args(extra),
-    );
+    let mut args = vec![format!("-L{}", lib.display())];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    common::compile_c_test("gcc", src, out, &args);
 }
 
 fn expect_all_passed(stdout: &[u8]) {

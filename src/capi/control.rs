@@ -144,7 +144,7 @@ pub unsafe extern "C" fn enc_last_error(
         let n = msg.len().min(capacity - 1);
         // SAFETY: `buf` has `capacity` writable bytes; we write n + 1 <= capacity.
         unsafe {
-            ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
+            ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
             *buf.add(n) = 0;
         }
     }

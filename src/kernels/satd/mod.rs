@@ -2,6 +2,8 @@
 //! each block's sum scaled as HM scales it (about the SAD of a residual): the encoder's
 //! distortion estimate for mode decision and sub-sample motion search.
 
+// Level is unused on aarch64 until this kernel has its NEON level.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
 use super::{cpu, Cpu, Level};
 
 #[cfg(target_arch = "x86_64")]
