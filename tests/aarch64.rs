@@ -26,7 +26,7 @@ struct Cross {
 }
 
 /// The level `VENC_CPU=neon` gives on aarch64.
-const NEON_LEVEL: &str = "scalar";
+const NEON_LEVEL: &str = "neon";
 
 /// ELF machine number of AArch64.
 const EM_AARCH64: u16 = 183;
