@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Runs the venc command at CPU level `level`; returns its stderr (the summary).
@@ -38,35 +37,6 @@ fn have_avx2() -> bool {
     assert!(so.contains("kernels: scalar"), "venc --version: {so}");
     println!("SKIPPED: avx2 not available on this CPU");
     false
-}
-
-/// A generated Y4M clip (I420) of `n` frames of w x h.
-fn synthetic_y4m(dir: &Path, w: usize, h: usize, n: usize) -> PathBuf {
-    let path = dir.join(format!("in_{w}x{h}.y4m"));
-    let mut f = std::fs::File::create(&path).unwrap();
-    writeln!(f, "YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg").unwrap();
-    for t in 0..n {
-        let nv12 = common::synthetic_nv12(w, h, t);
-        let uv = &nv12[w * h..];
-        f.write_all(b"FRAME\n").unwrap();
-        f.write_all(&nv12[..w * h]).unwrap();
-        f.write_all(&uv.iter().step_by(2).copied().collect::<Vec<u8>>())
-            .unwrap();
-        f.write_all(&uv.iter().skip(1).step_by(2).copied().collect::<Vec<u8>>())
-            .unwrap();
-    }
-    path
-}
-
-/// A clip of the test content, which must exist.
-fn clip(name: &str) -> PathBuf {
-    let p = common::content_dir().join("clips").join(name);
-    assert!(
-        p.is_file(),
-        "test content {} is missing: run tests/setup.sh (or tests/run-all.sh) first",
-        p.display()
-    );
-    p
 }
 
 /// Encodes `input` with `args` at both levels and demands identical output files; returns the
@@ -123,7 +93,7 @@ fn hevc_synthetic_200x120() {
         return;
     }
     let d = common::temp_dir("cpu-levels-hevc-synth");
-    let input = synthetic_y4m(&d, 200, 120, 8);
+    let input = common::synthetic_y4m(&d, 200, 120, 8);
     hevc_matrix(&d, &input, "8", "400");
 }
 
@@ -133,9 +103,9 @@ fn hevc_clips() {
         return;
     }
     let d = common::temp_dir("cpu-levels-hevc-clips");
-    let carphone = clip("carphone_176x144.y4m");
+    let carphone = common::clip_path("carphone_176x144.y4m");
     hevc_matrix(&d, &carphone, "10", "200");
-    let bikes = clip("bikes_640x272.y4m");
+    let bikes = common::clip_path("bikes_640x272.y4m");
     for keyint in ["1", "30"] {
         for threads in ["1", "2"] {
             let args = ["--frames", "6", "--keyint", keyint, "--qp", "27"];
@@ -152,8 +122,8 @@ fn mjpeg_tables_and_threads() {
         return;
     }
     let d = common::temp_dir("cpu-levels-mjpeg");
-    let synthetic = synthetic_y4m(&d, 200, 120, 4);
-    let bikes = clip("bikes_640x272.y4m");
+    let synthetic = common::synthetic_y4m(&d, 200, 120, 4);
+    let bikes = common::clip_path("bikes_640x272.y4m");
     for input in [&synthetic, &bikes] {
         for threads in ["1", "2"] {
             // Standard tables at a fixed quality.

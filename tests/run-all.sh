@@ -31,6 +31,9 @@ if [ "$status" -ne 0 ] || grep -qE "^test result: FAILED" target/cargo-test.log;
 fi
 grep -q "^test result: ok" target/cargo-test.log || { echo "cargo test ran no test: see target/cargo-test.log"; exit 1; }
 
+echo "== aarch64 (tests/cross.sh): cross build; unit tests, C programs, stream matrix under qemu"
+tests/cross.sh
+
 for extra in bindings/cpp/run-tests.sh bindings/go/run-tests.sh bindings/python/run-tests.sh; do
   if [ -x "$extra" ]; then
     echo "== $extra"

@@ -39,6 +39,26 @@ if command -v rustup >/dev/null 2>&1; then
   done
 fi
 
+# The aarch64 cross step (tests/cross.sh): rustup's aarch64 target, Debian's cross gcc and C
+# library, qemu-user. Not fatal: tests/cross.sh prints SKIPPED with the reason when one is missing.
+if command -v rustup >/dev/null 2>&1; then
+  rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu || \
+    rustup target add aarch64-unknown-linux-gnu || echo "setup: rustup target add aarch64-unknown-linux-gnu failed" >&2
+fi
+cross_apt=()
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || cross_apt+=(gcc-aarch64-linux-gnu)
+[ -e /usr/aarch64-linux-gnu/lib/libc.so ] || cross_apt+=(libc6-dev-arm64-cross)
+command -v qemu-aarch64 >/dev/null 2>&1 || cross_apt+=(qemu-user)
+if [ ${#cross_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install ${cross_apt[*]}"
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${cross_apt[@]}" >/dev/null; } || echo "setup: could not install ${cross_apt[*]} (the aarch64 step will be skipped)" >&2
+  else
+    echo "setup: missing ${cross_apt[*]} for the aarch64 step (Debian packages; run as root to install)" >&2
+  fi
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi

@@ -355,7 +355,7 @@ pub unsafe extern "C" fn sp_encoder_get_stream_bounded(
     let st = unsafe {
         enc_get_frame(
             h as *mut EncEncoder,
-            stream_buffer as *mut u8,
+            stream_buffer.cast::<u8>(),
             capacity as usize,
             &mut info,
             GET_TIMEOUT_MS,

@@ -4,7 +4,8 @@
 //! Layout: one directory per kernel, `mod.rs` (the interface, the dispatch, the tests that
 //! compare every level with the scalar one), `scalar.rs` (portable Rust, the reference) and
 //! `avx2.rs` (hand-written intrinsics, or the scalar source compiled again with AVX2 enabled)
-//! — one file per level, so the aarch64 NEON level is one more file per directory.
+//! and `neon.rs` (aarch64 NEON intrinsics; a kernel without one runs its scalar source, which
+//! the compiler vectorises with NEON anyway: NEON is baseline on aarch64) — one file per level.
 //!
 //! Every implementation of a kernel gives the same integers as its scalar one: the streams do
 //! not depend on the CPU level.
@@ -28,15 +29,15 @@ pub(crate) mod jpeg_block;
 pub(crate) mod sad;
 pub(crate) mod satd;
 
-/// The CPU level the kernels run at in this process: `"scalar"` (portable code) or `"avx2"`
-/// (x86_64 with AVX2). It is the best level the CPU has unless the environment variable
+/// The CPU level the kernels run at in this process: `"scalar"` (portable code), `"avx2"`
+/// (x86_64 with AVX2) or `"neon"` (aarch64 with NEON). It is the best level the CPU has unless the environment variable
 /// `VENC_CPU` (`scalar`, `avx2`, `neon` or `auto`) asks for another; a level the CPU lacks falls
 /// back to the best one below it that the CPU has. `VENC_CPU` is read once, at the first call of
 /// this function or of any kernel, and the level stays for the life of the process. Every level
 /// produces the same bitstreams.
 ///
 /// ```
-/// assert!(["scalar", "avx2"].contains(&venc::cpu_level()));
+/// assert!(["scalar", "avx2", "neon"].contains(&venc::cpu_level()));
 /// ```
 pub fn cpu_level() -> &'static str {
     cpu().level().name()
@@ -50,7 +51,7 @@ pub(crate) enum Level {
     Scalar = 1,
     /// x86_64 with AVX2.
     Avx2 = 2,
-    /// aarch64 with NEON (the kernels come later; until then no CPU reports it).
+    /// aarch64 with NEON (Advanced SIMD).
     Neon = 3,
 }
 
@@ -78,7 +79,8 @@ impl Level {
             Level::Scalar => true,
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => std::is_x86_feature_detected!("avx2"),
-            // No NEON kernels yet: a CPU with NEON still runs the scalar ones.
+            #[cfg(target_arch = "aarch64")]
+            Level::Neon => std::arch::is_aarch64_feature_detected!("neon"),
             _ => false,
         }
     }
@@ -213,12 +215,31 @@ mod tests {
     #[test]
     fn levels_resolve_to_ones_the_cpu_has() {
         assert_eq!(Level::resolve(Some(Level::Scalar)), Level::Scalar);
-        // Asking for what the CPU lacks falls back below it; NEON has no kernels yet.
-        assert_eq!(Level::resolve(Some(Level::Neon)), Level::Scalar);
-        let avx2 = Level::Avx2.supported();
-        let want = if avx2 { Level::Avx2 } else { Level::Scalar };
-        assert_eq!(Level::resolve(Some(Level::Avx2)), want);
-        assert_eq!(Level::resolve(None), want);
+        // Asking for what the CPU lacks falls back below it: each CPU family has one level
+        // above scalar.
+        let (avx2, neon) = (Level::Avx2.supported(), Level::Neon.supported());
+        assert!(!(avx2 && neon));
+        assert_eq!(
+            neon,
+            cfg!(target_arch = "aarch64"),
+            "NEON is baseline on aarch64"
+        );
+        let or_scalar = |has: bool, l: Level| if has { l } else { Level::Scalar };
+        assert_eq!(
+            Level::resolve(Some(Level::Avx2)),
+            or_scalar(avx2, Level::Avx2)
+        );
+        assert_eq!(
+            Level::resolve(Some(Level::Neon)),
+            or_scalar(neon, Level::Neon)
+        );
+        let best = if avx2 {
+            Level::Avx2
+        } else {
+            or_scalar(neon, Level::Neon)
+        };
+        assert_eq!(Level::resolve(None), best);
+        assert_eq!(Level::parse("neon"), Some(Level::Neon));
         assert_eq!(Level::parse(" AVX2"), Some(Level::Avx2));
         assert_eq!(Level::parse("auto"), None);
         assert_eq!(Level::parse("sse9"), None);

@@ -294,11 +294,45 @@ pub fn lib_install() -> PathBuf {
     dir
 }
 
-/// Compiles tests/c/`src` (strict C99, warnings as errors, with debug information) to `out`
-/// against include/venc.h and the library in `lib`; `extra` goes last (libraries, sanitizers).
-pub fn compile_c(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
+/// A generated Y4M clip (I420) of `n` frames of `synthetic_nv12`, w x h, in `dir`.
+pub fn synthetic_y4m(dir: &Path, w: usize, h: usize, n: usize) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join(format!("in_{w}x{h}.y4m"));
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg").unwrap();
+    for t in 0..n {
+        let nv12 = synthetic_nv12(w, h, t);
+        let uv = &nv12[w * h..];
+        f.write_all(b"FRAME\n").unwrap();
+        f.write_all(&nv12[..w * h]).unwrap();
+        f.write_all(&uv.iter().step_by(2).copied().collect::<Vec<u8>>())
+            .unwrap();
+        f.write_all(&uv.iter().skip(1).step_by(2).copied().collect::<Vec<u8>>())
+            .unwrap();
+    }
+    path
+}
+
+/// The path of a clip of the test content (clips/NAME), which must exist.
+pub fn clip_path(name: &str) -> PathBuf {
+    let p = content_dir().join("clips").join(name);
+    assert!(
+        p.is_file(),
+        "test content {} is missing: run tests/setup.sh (or tests/run-all.sh) first",
+        p.display()
+    );
+    p
+}
+
+/// The C compiler flags of every C test: strict C99, every warning an error.
+pub const C99_STRICT: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+
+/// Compiles the C test program tests/c/`src` with the C compiler `cc` (strict C99, warnings as
+/// errors, debug information, include/ and tests/c/ on the include path) into `out`; `extra`
+/// follows the source (libraries, -L directories, sanitizers).
+pub fn compile_c_test(cc: &str, src: &str, out: &Path, extra: &[String]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    run(Command::new("gcc")
+    run(Command::new(cc)
         .args([
             "-std=c99",
             "-Wall",
@@ -316,8 +350,15 @@ pub fn compile_c(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
         .arg(root.join("tests/c").join(src))
         .arg("-o")
         .arg(out)
-        .arg(format!("-L{}", lib.display()))
         .args(extra));
+}
+
+/// Compiles tests/c/`src` with gcc against include/venc.h and the library in `lib`; `extra`
+/// goes last (libraries, sanitizers).
+pub fn compile_c(src: &str, out: &Path, lib: &Path, extra: &[&str]) {
+    let mut args = vec![format!("-L{}", lib.display())];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    compile_c_test("gcc", src, out, &args);
 }
 
 /// The last line of a C test program's output must be "N passed, 0 failed".

@@ -2,6 +2,8 @@
 //! and horizontal/vertical boundary filters of luma blocks below 32x32. The references are
 //! already substituted and filtered (`hevc::intra`).
 
+// Level is unused on aarch64 until this kernel has its NEON level.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
 use super::{cpu, Cpu, Level};
 
 #[cfg(target_arch = "x86_64")]

@@ -5,6 +5,8 @@ use super::{cpu, Cpu, Level};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 mod scalar;
 
 /// Sum of absolute differences of the w x h blocks at the start of `a` (row stride `sa`) and
@@ -19,6 +21,9 @@ fn sad_on(cpu: Cpu, a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize
         // SAFETY: a `Cpu` at level Avx2 exists only on a CPU with AVX2.
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::sad(a, sa, b, sb, w, h) },
+        // SAFETY: a `Cpu` at level Neon exists only on a CPU with NEON.
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => unsafe { neon::sad(a, sa, b, sb, w, h) },
         _ => scalar::sad(a, sa, b, sb, w, h),
     }
 }
@@ -36,6 +41,9 @@ fn sse_on(cpu: Cpu, a: &[u8], sa: usize, b: &[u8], sb: usize, w: usize, h: usize
         // SAFETY: a `Cpu` at level Avx2 exists only on a CPU with AVX2.
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::sse(a, sa, b, sb, w, h) },
+        // SAFETY: a `Cpu` at level Neon exists only on a CPU with NEON.
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => unsafe { neon::sse(a, sa, b, sb, w, h) },
         _ => scalar::sse(a, sa, b, sb, w, h),
     }
 }
@@ -74,6 +82,30 @@ mod tests {
                             assert_eq!(sse_on(cpu, a, sa, b, sb, w, h), want, "sse {what}");
                         }
                     }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn every_level_equals_scalar_on_large_blocks() {
+        // Whole rows and planes at the extremes: past where 16-bit SAD lanes (within one row)
+        // and 32-bit SSE lanes (2048x160 at 0 vs 255 overflows them) must be widened.
+        let (w_max, h_max) = (2048usize, 160usize);
+        let mut rng = Rng(5);
+        let noise: Vec<u8> = (0..w_max * h_max).map(|_| rng.byte()).collect();
+        let (zero, full) = (vec![0u8; w_max * h_max], vec![255u8; w_max * h_max]);
+        let pairs = [(&zero, &full), (&full, &zero), (&noise, &full)];
+        each_simd_level(|cpu| {
+            for (pi, (a, b)) in pairs.iter().enumerate() {
+                for (w, h) in [(2048, 160), (1032, 40), (520, 64), (1920, 1), (64, 512)] {
+                    // Packed blocks (stride w), all within the w_max x h_max buffers.
+                    let (sa, sb) = (w, w);
+                    let what = format!("{cpu:?} pair {pi} {w}x{h}");
+                    let want = scalar::sad(a, sa, b, sb, w, h);
+                    assert_eq!(sad_on(cpu, a, sa, b, sb, w, h), want, "sad {what}");
+                    let want = scalar::sse(a, sa, b, sb, w, h);
+                    assert_eq!(sse_on(cpu, a, sa, b, sb, w, h), want, "sse {what}");
                 }
             }
         });

@@ -6,6 +6,8 @@ use super::{cpu, Cpu, Level};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 mod scalar;
 
 /// SATD of the n x n blocks `src` and `pred` (row-major, n = 4, 8, 16 or 32).
@@ -19,6 +21,9 @@ fn satd_on(cpu: Cpu, src: &[u8], pred: &[u8], n: usize) -> u32 {
         // SAFETY: a `Cpu` at level Avx2 exists only on a CPU with AVX2.
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe { avx2::satd(src, pred, n) },
+        // SAFETY: a `Cpu` at level Neon exists only on a CPU with NEON.
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => unsafe { neon::satd(src, pred, n) },
         _ => scalar::satd(src, pred, n),
     }
 }
