@@ -50,7 +50,7 @@ pub(crate) unsafe fn copy_message(msg: &str, buf: *mut c_char, capacity: usize) 
         let n = msg.len().min(capacity - 1);
         // SAFETY: `buf` has `capacity` writable bytes; we write n + 1 <= capacity.
         unsafe {
-            ptr::copy_nonoverlapping(msg.as_ptr(), buf as *mut u8, n);
+            ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
             *buf.add(n) = 0;
         }
     }
