@@ -193,6 +193,121 @@ mod tests {
             .collect()
     }
 
+    /// Coefficient blocks for the inverse transform: zero, every value at the limits
+    /// (-32768, 32767; the first pass clips), dense full-range random, sparse top-left regions
+    /// of every shape (the kernels skip beyond the last nonzero row and column), and single
+    /// coefficients (every position up to 8x8, the last row and column and random ones above).
+    fn coefficient_blocks(n: usize, rng: &mut Rng) -> Vec<Vec<i32>> {
+        const LIM: [i32; 2] = [32767, -32768];
+        let nn = n * n;
+        let mut v = vec![vec![0; nn], vec![32767; nn], vec![-32768; nn]];
+        v.push((0..nn).map(|i| LIM[i % 2]).collect());
+        v.push((0..nn).map(|i| LIM[(i / n + i % n) % 2]).collect());
+        v.push((0..nn).map(|i| LIM[(i / n) % 2]).collect());
+        for t in 0..24 {
+            let m = [32768, 2048, 64][t % 3];
+            v.push((0..nn).map(|_| rng.range(-m, m - 1)).collect());
+        }
+        // Regions rows x cols: every shape up to 8x8, a sample of the larger ones (always
+        // including full-height and full-width strips).
+        let mut shapes: Vec<(usize, usize)> = Vec::new();
+        for r in 1..=n.min(8) {
+            for c in 1..=n.min(8) {
+                shapes.push((r, c));
+            }
+        }
+        if n > 8 {
+            shapes.extend([(n, 1), (1, n), (n, n), (n, 3), (5, n), (n / 2, n / 2 + 1)]);
+            for _ in 0..24 {
+                let r = 1 + rng.next() as usize % n;
+                shapes.push((r, 1 + rng.next() as usize % n));
+            }
+        }
+        for (i, &(rows, cols)) in shapes.iter().enumerate() {
+            let m = [32768, 512, 8][i % 3];
+            let mut b = vec![0; nn];
+            for y in 0..rows {
+                for x in 0..cols {
+                    // Half the region zero, but its last row and column set.
+                    if y + 1 == rows || x + 1 == cols || rng.next() % 2 == 0 {
+                        b[y * n + x] = rng.range(-m, m - 1);
+                    }
+                }
+            }
+            b[(rows - 1) * n + cols - 1] |= 1;
+            v.push(b);
+            if i % 4 == 0 {
+                v.push(
+                    (0..nn)
+                        .map(|j| {
+                            if j / n < rows && j % n < cols {
+                                LIM[j % 2]
+                            } else {
+                                0
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        let mut singles: Vec<usize> = if n <= 8 {
+            (0..nn).collect()
+        } else {
+            (0..n)
+                .flat_map(|i| [(n - 1) * n + i, i * n + n - 1])
+                .collect()
+        };
+        singles.extend((0..16).map(|_| rng.next() as usize % nn));
+        for (i, p) in singles.into_iter().enumerate() {
+            let mut b = vec![0; nn];
+            b[p] = [32767, -32768, 1, -1, rng.range(-300, 300) | 1][i % 5];
+            v.push(b);
+        }
+        v
+    }
+
+    /// The inverse transform as the spec's two plain matrix products in i64: e = M^T c per
+    /// column, g = clip16((e + 64) >> 7), r = (g M + 2048) >> 12 per row.
+    fn inverse_plain(coef: &[i32], log2: u32, dst: bool) -> Vec<i32> {
+        let n = 1usize << log2;
+        let m = matrix(log2, dst);
+        let mut g = vec![0i64; n * n];
+        for y in 0..n {
+            for x in 0..n {
+                let e: i64 = (0..n)
+                    .map(|k| m[k * n + y] as i64 * coef[k * n + x] as i64)
+                    .sum();
+                g[y * n + x] = ((e + 64) >> 7).clamp(-32768, 32767);
+            }
+        }
+        let mut r = vec![0; n * n];
+        for y in 0..n {
+            for x in 0..n {
+                let s: i64 = (0..n).map(|k| g[y * n + k] * m[k * n + x] as i64).sum();
+                r[y * n + x] = ((s + 2048) >> 12) as i32;
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn scalar_inverse_equals_the_plain_product() {
+        let mx = Matrices::new();
+        let mut rng = Rng(31);
+        for (log2, dst) in BLOCKS {
+            let n = 1usize << log2;
+            for (i, coef) in coefficient_blocks(n, &mut rng).iter().enumerate() {
+                let mut got = vec![0; n * n];
+                scalar::inverse(&mx, coef, &mut got, log2, dst);
+                assert_eq!(
+                    got,
+                    inverse_plain(coef, log2, dst),
+                    "log2 {log2} dst {dst} block {i}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_level_equals_scalar() {
         let mx = Matrices::new();
@@ -211,24 +326,7 @@ mod tests {
                     scalar::forward(&mx, res, &mut b, log2, dst);
                     assert_eq!(a, b, "{cpu:?} forward log2 {log2} dst {dst} input {i}");
                 }
-                // Inverse: full-range and sparse coefficients, every one at the limits.
-                let mut coefs = vec![vec![0; n * n], vec![32767; n * n], vec![-32768; n * n]];
-                coefs.push((0..n * n).map(|i| [32767, -32768][i % 2]).collect());
-                for t in 0..40 {
-                    coefs.push(
-                        (0..n * n)
-                            .map(|_| {
-                                let v = rng.range(-32768, 32767);
-                                match t % 3 {
-                                    0 => v,
-                                    1 if rng.next() % 4 == 0 => v / 64,
-                                    _ if rng.next() % 16 == 0 => v,
-                                    _ => 0,
-                                }
-                            })
-                            .collect(),
-                    );
-                }
+                let coefs = coefficient_blocks(n, &mut rng);
                 for (i, coef) in coefs.iter().enumerate() {
                     let (mut a, mut b) = (vec![0; n * n], vec![0; n * n]);
                     inverse_on(cpu, &mx, coef, &mut a, log2, dst);
