@@ -69,6 +69,33 @@ pub struct Matrices {
     /// low 16 bits and m[2i+odd][2p+1] in the high 16.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pairs: [[Vec<i32>; 2]; 2],
+    /// For the AVX2 inverse of 8x8, 16x16 and 32x32 (index log2 - 3): rows a and a + 2 (same
+    /// parity, a = 4 (j / 2) + j % 2) over the first half of the columns as `pmaddwd` pairs,
+    /// inv_pairs[j * n/2 + t] = m[a][t] in the low 16 bits and m[a+2][t] in the high 16, j < n/2.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    inv_pairs: [Vec<i32>; 3],
+    /// For the AVX2 inverse 8x8's second pass: adjacent rows as pairs over all 8 columns,
+    /// inv8_rows[p * 8 + x] = m[2p][x] low, m[2p+1][x] high.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    inv8_rows: Vec<i32>,
+}
+
+/// Two matrix entries as one `pmaddwd` operand: `lo` in the low 16 bits, `hi` in the high 16.
+fn pair(lo: i32, hi: i32) -> i32 {
+    (lo & 0xFFFF) | (hi << 16)
+}
+
+/// `Matrices::inv_pairs` for the n x n matrix `m`.
+fn inv_pair_table(m: &[i32]) -> Vec<i32> {
+    let n = (m.len() as f64).sqrt() as usize;
+    let h = n / 2;
+    (0..h * h)
+        .map(|i| {
+            let (j, t) = (i / h, i % h);
+            let a = 4 * (j / 2) + j % 2;
+            pair(m[a * n + t], m[(a + 2) * n + t])
+        })
+        .collect()
 }
 
 /// `pmaddwd` pair table of the even or odd rows of the n x n matrix `m` (see `Matrices::pairs`).
@@ -79,7 +106,7 @@ fn pair_table(m: &[i32], odd: bool) -> Vec<i32> {
         .map(|t| {
             let (p, i) = (t / h, t % h);
             let row = &m[(2 * i + odd as usize) * n..];
-            (row[2 * p] & 0xFFFF) | (row[2 * p + 1] << 16)
+            pair(row[2 * p], row[2 * p + 1])
         })
         .collect()
 }
@@ -106,12 +133,18 @@ impl Matrices {
         let odd_t = std::array::from_fn(|i| half_t(&m[i], true));
         let pairs =
             std::array::from_fn(|i| [pair_table(&m[i + 2], false), pair_table(&m[i + 2], true)]);
+        let inv_pairs = std::array::from_fn(|i| inv_pair_table(&m[i + 1]));
+        let inv8_rows = (0..32)
+            .map(|i| pair(m[1][(i / 8) * 16 + i % 8], m[1][(i / 8) * 16 + 8 + i % 8]))
+            .collect();
         Matrices {
             m,
             dst,
             even_t,
             odd_t,
             pairs,
+            inv_pairs,
+            inv8_rows,
         }
     }
     fn get(&self, log2: u32, dst: bool) -> &[i32] {
@@ -131,7 +164,8 @@ impl Default for Matrices {
 
 /// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
 /// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n x n
-/// (n = 1 << log2); `dst` selects the 4x4 DST.
+/// (n = 1 << log2); `dst` selects the 4x4 DST. The coefficients must be within
+/// [-32768, 32767], as the dequantiser's clip leaves them (8.6.3).
 pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     inverse_on(cpu(), mx, coef, res, log2, dst)
 }
