@@ -71,6 +71,33 @@ pub struct Matrices {
     /// low 16 bits and m[2i+odd][2p+1] in the high 16.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pairs: [[Vec<i32>; 2]; 2],
+    /// For the AVX2 inverse of 8x8, 16x16 and 32x32 (index log2 - 3): rows a and a + 2 (same
+    /// parity, a = 4 (j / 2) + j % 2) over the first half of the columns as `pmaddwd` pairs,
+    /// inv_pairs[j * n/2 + t] = m[a][t] in the low 16 bits and m[a+2][t] in the high 16, j < n/2.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    inv_pairs: [Vec<i32>; 3],
+    /// For the AVX2 inverse 8x8's second pass: adjacent rows as pairs over all 8 columns,
+    /// inv8_rows[p * 8 + x] = m[2p][x] low, m[2p+1][x] high.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    inv8_rows: Vec<i32>,
+}
+
+/// Two matrix entries as one `pmaddwd` operand: `lo` in the low 16 bits, `hi` in the high 16.
+fn pair(lo: i32, hi: i32) -> i32 {
+    (lo & 0xFFFF) | (hi << 16)
+}
+
+/// `Matrices::inv_pairs` for the n x n matrix `m`.
+fn inv_pair_table(m: &[i32]) -> Vec<i32> {
+    let n = (m.len() as f64).sqrt() as usize;
+    let h = n / 2;
+    (0..h * h)
+        .map(|i| {
+            let (j, t) = (i / h, i % h);
+            let a = 4 * (j / 2) + j % 2;
+            pair(m[a * n + t], m[(a + 2) * n + t])
+        })
+        .collect()
 }
 
 /// `pmaddwd` pair table of the even or odd rows of the n x n matrix `m` (see `Matrices::pairs`).
@@ -81,7 +108,7 @@ fn pair_table(m: &[i32], odd: bool) -> Vec<i32> {
         .map(|t| {
             let (p, i) = (t / h, t % h);
             let row = &m[(2 * i + odd as usize) * n..];
-            (row[2 * p] & 0xFFFF) | (row[2 * p + 1] << 16)
+            pair(row[2 * p], row[2 * p + 1])
         })
         .collect()
 }
@@ -108,12 +135,18 @@ impl Matrices {
         let odd_t = std::array::from_fn(|i| half_t(&m[i], true));
         let pairs =
             std::array::from_fn(|i| [pair_table(&m[i + 2], false), pair_table(&m[i + 2], true)]);
+        let inv_pairs = std::array::from_fn(|i| inv_pair_table(&m[i + 1]));
+        let inv8_rows = (0..32)
+            .map(|i| pair(m[1][(i / 8) * 16 + i % 8], m[1][(i / 8) * 16 + 8 + i % 8]))
+            .collect();
         Matrices {
             m,
             dst,
             even_t,
             odd_t,
             pairs,
+            inv_pairs,
+            inv8_rows,
         }
     }
     fn get(&self, log2: u32, dst: bool) -> &[i32] {
@@ -133,7 +166,8 @@ impl Default for Matrices {
 
 /// Inverse transform (8.6.4.2), bit-exact for 8-bit video: columns, clip to 16 bits after a
 /// 7-bit shift, then rows with a 12-bit shift. `coef` and `res` are row-major n x n
-/// (n = 1 << log2); `dst` selects the 4x4 DST.
+/// (n = 1 << log2); `dst` selects the 4x4 DST. The coefficients must be within
+/// [-32768, 32767], as the dequantiser's clip leaves them (8.6.3).
 pub fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     inverse_on(cpu(), mx, coef, res, log2, dst)
 }
@@ -195,6 +229,121 @@ mod tests {
             .collect()
     }
 
+    /// Coefficient blocks for the inverse transform: zero, every value at the limits
+    /// (-32768, 32767; the first pass clips), dense full-range random, sparse top-left regions
+    /// of every shape (the kernels skip beyond the last nonzero row and column), and single
+    /// coefficients (every position up to 8x8, the last row and column and random ones above).
+    fn coefficient_blocks(n: usize, rng: &mut Rng) -> Vec<Vec<i32>> {
+        const LIM: [i32; 2] = [32767, -32768];
+        let nn = n * n;
+        let mut v = vec![vec![0; nn], vec![32767; nn], vec![-32768; nn]];
+        v.push((0..nn).map(|i| LIM[i % 2]).collect());
+        v.push((0..nn).map(|i| LIM[(i / n + i % n) % 2]).collect());
+        v.push((0..nn).map(|i| LIM[(i / n) % 2]).collect());
+        for t in 0..24 {
+            let m = [32768, 2048, 64][t % 3];
+            v.push((0..nn).map(|_| rng.range(-m, m - 1)).collect());
+        }
+        // Regions rows x cols: every shape up to 8x8, a sample of the larger ones (always
+        // including full-height and full-width strips).
+        let mut shapes: Vec<(usize, usize)> = Vec::new();
+        for r in 1..=n.min(8) {
+            for c in 1..=n.min(8) {
+                shapes.push((r, c));
+            }
+        }
+        if n > 8 {
+            shapes.extend([(n, 1), (1, n), (n, n), (n, 3), (5, n), (n / 2, n / 2 + 1)]);
+            for _ in 0..24 {
+                let r = 1 + rng.next() as usize % n;
+                shapes.push((r, 1 + rng.next() as usize % n));
+            }
+        }
+        for (i, &(rows, cols)) in shapes.iter().enumerate() {
+            let m = [32768, 512, 8][i % 3];
+            let mut b = vec![0; nn];
+            for y in 0..rows {
+                for x in 0..cols {
+                    // Half the region zero, but its last row and column set.
+                    if y + 1 == rows || x + 1 == cols || rng.next() % 2 == 0 {
+                        b[y * n + x] = rng.range(-m, m - 1);
+                    }
+                }
+            }
+            b[(rows - 1) * n + cols - 1] |= 1;
+            v.push(b);
+            if i % 4 == 0 {
+                v.push(
+                    (0..nn)
+                        .map(|j| {
+                            if j / n < rows && j % n < cols {
+                                LIM[j % 2]
+                            } else {
+                                0
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        let mut singles: Vec<usize> = if n <= 8 {
+            (0..nn).collect()
+        } else {
+            (0..n)
+                .flat_map(|i| [(n - 1) * n + i, i * n + n - 1])
+                .collect()
+        };
+        singles.extend((0..16).map(|_| rng.next() as usize % nn));
+        for (i, p) in singles.into_iter().enumerate() {
+            let mut b = vec![0; nn];
+            b[p] = [32767, -32768, 1, -1, rng.range(-300, 300) | 1][i % 5];
+            v.push(b);
+        }
+        v
+    }
+
+    /// The inverse transform as the spec's two plain matrix products in i64: e = M^T c per
+    /// column, g = clip16((e + 64) >> 7), r = (g M + 2048) >> 12 per row.
+    fn inverse_plain(coef: &[i32], log2: u32, dst: bool) -> Vec<i32> {
+        let n = 1usize << log2;
+        let m = matrix(log2, dst);
+        let mut g = vec![0i64; n * n];
+        for y in 0..n {
+            for x in 0..n {
+                let e: i64 = (0..n)
+                    .map(|k| m[k * n + y] as i64 * coef[k * n + x] as i64)
+                    .sum();
+                g[y * n + x] = ((e + 64) >> 7).clamp(-32768, 32767);
+            }
+        }
+        let mut r = vec![0; n * n];
+        for y in 0..n {
+            for x in 0..n {
+                let s: i64 = (0..n).map(|k| g[y * n + k] * m[k * n + x] as i64).sum();
+                r[y * n + x] = ((s + 2048) >> 12) as i32;
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn scalar_inverse_equals_the_plain_product() {
+        let mx = Matrices::new();
+        let mut rng = Rng(31);
+        for (log2, dst) in BLOCKS {
+            let n = 1usize << log2;
+            for (i, coef) in coefficient_blocks(n, &mut rng).iter().enumerate() {
+                let mut got = vec![0; n * n];
+                scalar::inverse(&mx, coef, &mut got, log2, dst);
+                assert_eq!(
+                    got,
+                    inverse_plain(coef, log2, dst),
+                    "log2 {log2} dst {dst} block {i}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_level_equals_scalar() {
         let mx = Matrices::new();
@@ -213,24 +362,7 @@ mod tests {
                     scalar::forward(&mx, res, &mut b, log2, dst);
                     assert_eq!(a, b, "{cpu:?} forward log2 {log2} dst {dst} input {i}");
                 }
-                // Inverse: full-range and sparse coefficients, every one at the limits.
-                let mut coefs = vec![vec![0; n * n], vec![32767; n * n], vec![-32768; n * n]];
-                coefs.push((0..n * n).map(|i| [32767, -32768][i % 2]).collect());
-                for t in 0..40 {
-                    coefs.push(
-                        (0..n * n)
-                            .map(|_| {
-                                let v = rng.range(-32768, 32767);
-                                match t % 3 {
-                                    0 => v,
-                                    1 if rng.next() % 4 == 0 => v / 64,
-                                    _ if rng.next() % 16 == 0 => v,
-                                    _ => 0,
-                                }
-                            })
-                            .collect(),
-                    );
-                }
+                let coefs = coefficient_blocks(n, &mut rng);
                 for (i, coef) in coefs.iter().enumerate() {
                     let (mut a, mut b) = (vec![0; n * n], vec![0; n * n]);
                     inverse_on(cpu, &mx, coef, &mut a, log2, dst);

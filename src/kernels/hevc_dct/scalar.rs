@@ -1,68 +1,108 @@
-//! Portable transforms, written as row-times-matrix loops over contiguous memory so the
-//! compiler vectorises them.
+//! Portable transforms, written as loops over contiguous memory so the compiler vectorises
+//! them; both use the DCT's even/odd symmetry.
 
 use super::Matrices;
 
-/// Inverse transform (see `kernels::hevc_dct::inverse`); rows of zero coefficients (most of
-/// them after quantisation) are skipped.
+/// Inverse transform (see `kernels::hevc_dct::inverse`). Only the top-left `rows` x `cols`
+/// region holding the nonzero coefficients is transformed: rows beyond `rows` add nothing in
+/// the first pass, columns beyond `cols` stay zero through it, so the second pass sums over
+/// k < `cols` only.
 #[inline(always)]
 pub(super) fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
-    // Scratch sized to the block on the stack (no allocation, no 4 KiB clear for a 4x4).
+    let m = mx.get(log2, dst);
     match log2 {
-        2 => inverse_n::<16>(mx, coef, res, log2, dst),
-        3 => inverse_n::<64>(mx, coef, res, log2, dst),
-        4 => inverse_n::<256>(mx, coef, res, log2, dst),
-        _ => inverse_n::<1024>(mx, coef, res, log2, dst),
+        _ if dst => inverse_dst(m, coef, res),
+        2 => inverse_dct::<4, 16>(m, coef, res),
+        3 => inverse_dct::<8, 64>(m, coef, res),
+        4 => inverse_dct::<16, 256>(m, coef, res),
+        _ => inverse_dct::<32, 1024>(m, coef, res),
     }
 }
 
+/// The number of leading rows and of leading columns of the n x n block `coef` that hold all
+/// its nonzero values: (last nonzero row + 1, last nonzero column + 1), (0, 0) if all zero.
 #[inline(always)]
-fn inverse_n<const NN: usize>(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
-    let n = 1usize << log2;
-    let m = mx.get(log2, dst);
-    // Vertical: tmp[y][x] = sum_k m[k][y] * coef[k][x]; accumulate row k of coef into every
-    // output row y with weight m[k][y]. Sums fit i32: |coef| <= 2^15, |m| <= 90, n <= 32.
+pub(super) fn extent(coef: &[i32], n: usize) -> (usize, usize) {
+    let (mut rows, mut cols) = (0, 0);
+    for (k, row) in coef[..n * n].chunks_exact(n).enumerate() {
+        if let Some(x) = row.iter().rposition(|&c| c != 0) {
+            rows = k + 1;
+            cols = cols.max(x + 1);
+        }
+    }
+    (rows, cols)
+}
+
+/// The N x N DCT (NN = N * N), with the rows' symmetry: m[k][N-1-i] = (-1)^k m[k][i], so for
+/// i < N/2 a 1-D transform out[i] = sum_k m[k][i] in[k] is E[i] + O[i] and out[N-1-i] is
+/// E[i] - O[i], where E sums the even k and O the odd k: half the multiplies. Sums fit i32:
+/// |coef| <= 2^15 (the dequantiser's clip), |m| <= 90, N <= 32 give at most 2^15 * 90 * 32.
+#[inline(always)]
+fn inverse_dct<const N: usize, const NN: usize>(m: &[i32], coef: &[i32], res: &mut [i32]) {
+    let h = N / 2;
+    let (rows, cols) = extent(coef, N);
+    let res = &mut res[..NN];
+    if rows == 0 {
+        res.fill(0);
+        return;
+    }
+    // First pass (columns, vectorised along the rows): acc[i] = E[i], acc[h + i] = O[i], then
+    // g[y] = clip16((E +- O + 64) >> 7) into `res`, which holds g until the second pass.
     let mut acc = [0i32; NN];
-    let mut last_row = 0;
-    for k in 0..n {
-        let row = &coef[k * n..(k + 1) * n];
+    for (k, row) in coef[..rows * N].chunks_exact(N).enumerate() {
         if row.iter().all(|&c| c == 0) {
             continue;
         }
-        last_row = k + 1;
-        for y in 0..n {
-            let w = m[k * n + y];
-            let out = &mut acc[y * n..(y + 1) * n];
-            for (o, &c) in out.iter_mut().zip(row) {
-                *o += w * c;
+        for i in 0..h {
+            let w = m[k * N + i];
+            let a = &mut acc[(i + h * (k % 2)) * N..][..N];
+            for (a, &c) in a.iter_mut().zip(row) {
+                *a += w * c;
             }
         }
     }
-    if last_row == 0 {
-        res[..n * n].fill(0);
-        return;
+    let g1 = |v: i32| ((v + 64) >> 7).clamp(-32768, 32767);
+    for i in 0..h {
+        let (e, o) = (&acc[i * N..][..N], &acc[(h + i) * N..][..N]);
+        for x in 0..N {
+            res[i * N + x] = g1(e[x] + o[x]);
+            res[(N - 1 - i) * N + x] = g1(e[x] - o[x]);
+        }
     }
-    let mut tmp = acc;
-    for t in tmp.iter_mut() {
-        let a = *t;
-        *t = ((a + 64) >> 7).clamp(-32768, 32767);
-    }
-    // Horizontal: res[y][x] = sum_k tmp[y][k] * m[k][x]. |tmp| <= 2^15: the sum can exceed
-    // i32 only in theory (2^15 * 90 * 32 < 2^27), so i32 is exact.
-    for y in 0..n {
-        let mut out = [0i32; 32];
-        let out = &mut out[..n];
-        for k in 0..n {
-            let t = tmp[y * n + k];
+    // Second pass (rows): res[y][x] = (sum_{k < cols} g[y][k] m[k][x] + 2048) >> 12.
+    for out in res.chunks_exact_mut(N) {
+        let mut g = [0i32; 32];
+        g[..cols].copy_from_slice(&out[..cols]);
+        let mut eo = [[0i32; 16]; 2];
+        for (k, &t) in g[..cols].iter().enumerate() {
             if t == 0 {
                 continue;
             }
-            for (o, &w) in out.iter_mut().zip(&m[k * n..(k + 1) * n]) {
-                *o += t * w;
+            for (a, &w) in eo[k % 2][..h].iter_mut().zip(&m[k * N..][..h]) {
+                *a += t * w;
             }
         }
-        for (r, &o) in res[y * n..(y + 1) * n].iter_mut().zip(out.iter()) {
-            *r = (o + 2048) >> 12;
+        let [e, o] = &eo;
+        for i in 0..h {
+            out[i] = (e[i] + o[i] + 2048) >> 12;
+            out[N - 1 - i] = (e[i] - o[i] + 2048) >> 12;
+        }
+    }
+}
+
+/// The 4x4 DST (no symmetry to use): the two plain matrix products.
+fn inverse_dst(m: &[i32], coef: &[i32], res: &mut [i32]) {
+    let mut g = [0i32; 16];
+    for x in 0..4 {
+        for y in 0..4 {
+            let e: i32 = (0..4).map(|k| m[k * 4 + y] * coef[k * 4 + x]).sum();
+            g[y * 4 + x] = ((e + 64) >> 7).clamp(-32768, 32767);
+        }
+    }
+    for y in 0..4 {
+        for x in 0..4 {
+            let r: i32 = (0..4).map(|k| g[y * 4 + k] * m[k * 4 + x]).sum();
+            res[y * 4 + x] = (r + 2048) >> 12;
         }
     }
 }
