@@ -1,12 +1,12 @@
 //! H.265 fractional-sample interpolation (8.5.3.3.3): the separable 8-tap luma and 4-tap chroma
 //! filters, uni-directional prediction with default weighting, 8-bit samples.
 
-// Level is unused on aarch64 until this kernel has its NEON level.
-#[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
 use super::{cpu, Cpu, Level};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 mod scalar;
 
 /// Luma 8-tap filters for quarter positions 1..3 (Table 8-11).
@@ -71,6 +71,11 @@ fn interpolate_on(
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => unsafe {
             avx2::interpolate(plane, stride, sx, sy, w, h, half, fx, fy, luma, dst)
+        },
+        // SAFETY: a `Cpu` at level Neon exists only on a CPU with NEON.
+        #[cfg(target_arch = "aarch64")]
+        Level::Neon => unsafe {
+            neon::interpolate(plane, stride, sx, sy, w, h, half, fx, fy, luma, dst)
         },
         _ => scalar::interpolate(plane, stride, sx, sy, w, h, half, fx, fy, luma, dst),
     }
