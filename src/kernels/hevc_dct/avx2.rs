@@ -13,7 +13,7 @@
 //! clip), the matrix entries are within ±90, so every pair product sum and every total fits
 //! i32 as in the scalar source. Only the rows and columns up to the last nonzero coefficient
 //! are read (in groups of four; 16 columns in the first pass's groups). The 4x4 DCT and DST
-//! inverse are the scalar source compiled with AVX2.
+//! inverse: the whole block in two registers, every coefficient.
 
 use super::Matrices;
 use std::arch::x86_64::*;
@@ -23,8 +23,7 @@ unsafe fn bcast(t: &[i32], i: usize) -> __m256i {
     _mm256_set1_epi32(t[i])
 }
 
-/// Inverse transform: 16-bit `pmaddwd` kernels for 8x8, 16x16 and 32x32; the 4x4 DCT and DST
-/// are the scalar source compiled with AVX2. Coefficients must be 16-bit values (the
+/// Inverse transform: 16-bit `pmaddwd` kernels for every size and the DST. Coefficients must be 16-bit values (the
 /// dequantiser's clip), as for `scalar::inverse`.
 ///
 /// # Safety
@@ -32,10 +31,10 @@ unsafe fn bcast(t: &[i32], i: usize) -> __m256i {
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn inverse(mx: &Matrices, coef: &[i32], res: &mut [i32], log2: u32, dst: bool) {
     match log2 {
+        2 => inverse4(&mx.inv4[dst as usize], coef, res),
         3 => inverse8(mx, coef, res),
         4 => inverse_big::<16, 256>(mx, coef, res),
-        5 => inverse_big::<32, 1024>(mx, coef, res),
-        _ => super::scalar::inverse(mx, coef, res, log2, dst),
+        _ => inverse_big::<32, 1024>(mx, coef, res),
     }
 }
 
@@ -72,6 +71,58 @@ unsafe fn round<const S: i32>(v: __m256i, r: __m256i) -> __m256i {
     _mm256_srai_epi32::<S>(_mm256_add_epi32(v, r))
 }
 
+/// The 4x4 inverse (DCT or DST: `w` is its `Matrices::inv4` table), the whole block in two
+/// registers. First pass: rows 0, 1 and rows 2, 3 interleaved as 16-bit pairs (x in lanes),
+/// each broadcast to both halves, times the pairs of two outputs y per vector (one per half);
+/// the saturating pack clips and leaves the rows as 32-bit pairs [y0 | y1, y2 | y3] that
+/// `pshufd` broadcasts per half for the second pass, times the matrix pairs (x in lanes): the
+/// result is rows 0 | 1 and 2 | 3 in order.
+#[target_feature(enable = "avx2")]
+unsafe fn inverse4(w: &[i32], coef: &[i32], res: &mut [i32]) {
+    let (w, coef, res) = (&w[..48], &coef[..16], &mut res[..16]);
+    let wt = |i: usize| _mm256_loadu_si256(w[8 * i..].as_ptr() as *const __m256i);
+    let ld = |i: usize| _mm256_loadu_si256(coef[8 * i..].as_ptr() as *const __m256i);
+    // packs gives rows [0, 2 | 1, 3]; the permute makes it [0, 1 | 2, 3], the shuffle pairs.
+    let rows = _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(ld(0), ld(1)));
+    let d = _mm256_shuffle_epi8(rows, zip());
+    let (d01, d23) = (
+        _mm256_permute4x64_epi64::<0x44>(d),
+        _mm256_permute4x64_epi64::<0xEE>(d),
+    );
+    let dot = |a: __m256i, wa: __m256i, b: __m256i, wb: __m256i| {
+        _mm256_add_epi32(_mm256_madd_epi16(a, wa), _mm256_madd_epi16(b, wb))
+    };
+    let r1 = _mm256_set1_epi32(64);
+    let g01 = round::<7>(dot(d01, wt(0), d23, wt(1)), r1);
+    let g23 = round::<7>(dot(d01, wt(2), d23, wt(3)), r1);
+    let g = _mm256_packs_epi32(g01, g23);
+    let r2 = _mm256_set1_epi32(2048);
+    let (w4, w5) = (wt(4), wt(5));
+    let r01 = dot(
+        _mm256_shuffle_epi32::<0x00>(g),
+        w4,
+        _mm256_shuffle_epi32::<0x55>(g),
+        w5,
+    );
+    let r23 = dot(
+        _mm256_shuffle_epi32::<0xAA>(g),
+        w4,
+        _mm256_shuffle_epi32::<0xFF>(g),
+        w5,
+    );
+    _mm256_storeu_si256(res.as_mut_ptr() as *mut __m256i, round::<12>(r01, r2));
+    _mm256_storeu_si256(res[8..].as_mut_ptr() as *mut __m256i, round::<12>(r23, r2));
+}
+
+/// `pshufb` control interleaving the 16-bit values of the two 64-bit halves of each 128-bit
+/// lane.
+#[inline(always)]
+unsafe fn zip() -> __m256i {
+    _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+    ))
+}
+
 /// The 8x8 inverse. First pass along the columns: rows a, a + 2 of coefficients interleaved
 /// as 16-bit pairs (x in lanes) times the broadcast pair of matrix entries, even and odd rows
 /// summed apart (E, O) for outputs y < 4, rows y and 7 - y = E +- O, rounded and clipped to
@@ -88,9 +139,7 @@ unsafe fn inverse8(mx: &Matrices, coef: &[i32], res: &mut [i32]) {
     let (p, q) = (&mx.inv_pairs[0][..16], &mx.inv8_rows[..32]);
     let ld = |k: usize| _mm256_loadu_si256(coef[8 * k..].as_ptr() as *const __m256i);
     // packs gives [a x0-3, b x0-3 | a x4-7, b x4-7]; the shuffle interleaves a and b.
-    let zip = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
-    ));
+    let zip = zip();
     let jr = if rows > 4 { 4 } else { 2 };
     let mut d = [_mm256_setzero_si256(); 4];
     for (j, d) in d[..jr].iter_mut().enumerate() {

@@ -80,11 +80,27 @@ pub struct Matrices {
     /// inv8_rows[p * 8 + x] = m[2p][x] low, m[2p+1][x] high.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     inv8_rows: Vec<i32>,
+    /// For the AVX2 inverse 4x4 (index: DCT 0, DST 1), six vectors of eight `pmaddwd` pairs
+    /// (see `inv4_table`).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    inv4: [Vec<i32>; 2],
 }
 
 /// Two matrix entries as one `pmaddwd` operand: `lo` in the low 16 bits, `hi` in the high 16.
 fn pair(lo: i32, hi: i32) -> i32 {
     (lo & 0xFFFF) | (hi << 16)
+}
+
+/// `Matrices::inv4` for the 4x4 matrix `m`: vector t < 4 holds, in 32-bit lane l, rows k and
+/// k + 1 (k = 2 (t % 2)) at column y = 2 (t / 2) + l / 4 (the first pass: two outputs y per
+/// vector, one per 128-bit half); vectors 4 and 5 rows k, k + 1 (k = 0, 2) at column l % 4
+/// (the second pass: x in lanes, both halves alike).
+fn inv4_table(m: &[i32]) -> Vec<i32> {
+    let at = |k: usize, i: usize| pair(m[k * 4 + i], m[(k + 1) * 4 + i]);
+    let first = (0..32).map(|i| at(2 * (i / 8 % 2), 2 * (i / 16) + i % 8 / 4));
+    first
+        .chain((0..16).map(|i| at(2 * (i / 8), i % 4)))
+        .collect()
 }
 
 /// `Matrices::inv_pairs` for the n x n matrix `m`.
@@ -139,6 +155,7 @@ impl Matrices {
         let inv8_rows = (0..32)
             .map(|i| pair(m[1][(i / 8) * 16 + i % 8], m[1][(i / 8) * 16 + 8 + i % 8]))
             .collect();
+        let inv4 = [inv4_table(&m[0]), inv4_table(&dst)];
         Matrices {
             m,
             dst,
@@ -147,6 +164,7 @@ impl Matrices {
             pairs,
             inv_pairs,
             inv8_rows,
+            inv4,
         }
     }
     fn get(&self, log2: u32, dst: bool) -> &[i32] {
