@@ -267,6 +267,19 @@ fn wrong_frame_size_leaves_the_channel_usable() {
     assert!(matches!(enc.get(-1).unwrap(), Poll::Ready(p) if p.pts == 5));
 }
 
+/// enc_config_default's EncConfig.
+fn c_default_config() -> EncConfig {
+    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
+    // SAFETY: enc_config_default fills the whole struct it is given.
+    unsafe {
+        assert_eq!(
+            enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()),
+            ENC_OK
+        );
+        c.assume_init()
+    }
+}
+
 fn last_error(h: *const EncEncoder) -> String {
     let mut buf = [0 as std::ffi::c_char; 512];
     unsafe { enc_last_error(h, buf.as_mut_ptr(), buf.len()) };
@@ -388,12 +401,7 @@ fn c_api_messages_say_what_did_not_fit_and_what_was_expected() {
     assert_eq!(enc_close(h), ENC_OK);
 
     // Unknown flag bits: the valid flags by name and value.
-    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
-    assert_eq!(
-        unsafe { enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()) },
-        ENC_OK
-    );
-    let mut c = unsafe { c.assume_init() };
+    let mut c = c_default_config();
     (c.codec, c.width, c.height, c.flags) = (ENC_CODEC_MJPEG, 64, 64, 0x31);
     assert_eq!(unsafe { enc_open(&c, &mut h) }, ENC_ERR_INVALID_ARG);
     assert_eq!(
@@ -435,15 +443,9 @@ fn an_unsupported_codec_is_refused_as_such_when_every_channel_is_busy() {
 #[test]
 fn presets_and_automatic_threads() {
     let _t = shared();
-    let mut c = std::mem::MaybeUninit::<EncConfig>::uninit();
-    // SAFETY: enc_config_default fills the whole struct.
-    let mut c = unsafe {
-        assert_eq!(
-            enc_config_default(c.as_mut_ptr(), std::mem::size_of::<EncConfig>()),
-            ENC_OK
-        );
-        c.assume_init()
-    };
+    // The process-wide last error is read below: no other test may write it meanwhile.
+    let _g = GLOBAL_ERROR.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = c_default_config();
     assert_eq!(c.preset, ENC_PRESET_VERYFAST);
     c.codec = ENC_CODEC_H265;
     c.width = 64;

@@ -31,23 +31,6 @@ typedef EncStatus (*get_fn)(EncEncoder *, uint8_t *, size_t, EncPacketInfo *, in
 typedef EncStatus (*close_fn)(EncEncoder *);
 typedef int32_t (*count_fn)(void);
 
-/* A number from /proc/self/status ("VmRSS" in kB, "Threads"), or -1. */
-static long proc_status(const char *field) {
-  char line[256];
-  long v = -1;
-  size_t n = strlen(field);
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, field, n) == 0 && line[n] == ':') {
-      v = strtol(line + n + 1, NULL, 10);
-      break;
-    }
-  }
-  fclose(f);
-  return v;
-}
-
 /* Open file descriptors (the directory stream's own is not counted). */
 static long open_fds(void) {
   long n = 0;

@@ -17,23 +17,6 @@
 #include "check.h"
 #include "venc.h"
 
-/* A /proc/self/status field in KiB, or -1. */
-static long proc_kib(const char *key) {
-  FILE *f = fopen("/proc/self/status", "r");
-  char line[256];
-  long v = -1;
-  size_t n = strlen(key);
-  if (!f) return -1;
-  while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, key, n) == 0 && line[n] == ':') {
-      v = strtol(line + n + 1, NULL, 10);
-      break;
-    }
-  }
-  fclose(f);
-  return v;
-}
-
 /* The last error of `e` (NULL: of the process), in a static buffer. */
 static const char *err(const EncEncoder *e) {
   static char buf[512];
@@ -72,11 +55,11 @@ static int probe(const char *codec, int w, int h, int threads, int frames) {
   uint8_t *buf = malloc(cap);
   fill(frame, w, h, 0);
   memset(buf, 0, cap); /* touched now, so the figures below are venc's */
-  long size0 = proc_kib("VmSize"), rss0 = proc_kib("VmRSS");
+  long size0 = proc_status("VmSize"), rss0 = proc_status("VmRSS");
   EncEncoder *e = NULL;
   r = enc_open(&c, &e);
   CHECK(r == ENC_OK, "enc_open: %d %s", r, err(NULL));
-  long size1 = proc_kib("VmSize"), rss1 = proc_kib("VmRSS");
+  long size1 = proc_status("VmSize"), rss1 = proc_status("VmRSS");
   for (int t = 0; t < frames && r == ENC_OK; t++) {
     fill(frame, w, h, t);
     EncPacketInfo info;
@@ -85,7 +68,7 @@ static int probe(const char *codec, int w, int h, int threads, int frames) {
     if (r == ENC_OK) r = enc_get_frame(e, buf, cap, &info, -1);
     CHECK(r == ENC_OK, "get %d: %d %s", t, r, err(e));
   }
-  long size2 = proc_kib("VmSize"), rss2 = proc_kib("VmRSS"), hwm = proc_kib("VmHWM");
+  long size2 = proc_status("VmSize"), rss2 = proc_status("VmRSS"), hwm = proc_status("VmHWM");
   printf("estimate_kib %llu\n", (unsigned long long)(est / 1024));
   printf("open_vmsize_kib %ld\nopen_rss_kib %ld\n", size1 - size0, rss1 - rss0);
   printf("frames_vmsize_kib %ld\nframes_rss_kib %ld\n", size2 - size0, rss2 - rss0);
